@@ -1,0 +1,1 @@
+"""The ``cauce`` command line: a thin face over the services."""

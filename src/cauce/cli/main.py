@@ -1,0 +1,43 @@
+"""Entry point of the ``cauce`` command; each command group lives in its own module."""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+app = typer.Typer(
+    name="cauce",
+    help="Cauce: data integration for email marketing (CRM <-> ESP <-> shop).",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+
+# (module, attribute, group name or None to add commands at top level)
+_COMMAND_MODULES: list[tuple[str, str, str | None]] = [
+    ("cauce.cli.config_cmd", "app", None),
+    ("cauce.cli.connectors_cmd", "app", "connectors"),
+    ("cauce.cli.sync_cmd", "app", "sync"),
+    ("cauce.cli.runs_cmd", "app", "runs"),
+    ("cauce.cli.io_cmd", "app", None),
+    ("cauce.cli.worker_cmd", "app", None),
+    ("cauce.cli.sandbox_cmd", "app", None),
+]
+
+for module_name, attr, group in _COMMAND_MODULES:
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name != module_name:
+            raise
+        continue
+    sub = getattr(module, attr)
+    if group is None:
+        app.registered_commands.extend(sub.registered_commands)
+        app.registered_groups.extend(sub.registered_groups)
+    else:
+        app.add_typer(sub, name=group)
+
+
+if __name__ == "__main__":
+    app()

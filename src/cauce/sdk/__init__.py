@@ -1,0 +1,39 @@
+"""The connector SDK: everything a connector may import from Cauce."""
+
+from cauce.errors import (
+    ConnectionFailed,
+    ConnectorError,
+    FatalError,
+    PermanentRecordError,
+    RetryableError,
+    UnknownObjectError,
+)
+from cauce.sdk.connector import CheckResult, Connection, ConnectorSpec, ObjectSpec
+from cauce.sdk.records import LINE_FIELD, Record, Rejected, RowResult, RowStatus, WriteMode
+from cauce.sdk.registry import Registry, default_registry
+from cauce.sdk.sink import Sink
+from cauce.sdk.stream import Stream, StreamState
+
+__all__ = [
+    "LINE_FIELD",
+    "Rejected",
+    "CheckResult",
+    "Connection",
+    "ConnectionFailed",
+    "ConnectorError",
+    "ConnectorSpec",
+    "FatalError",
+    "ObjectSpec",
+    "PermanentRecordError",
+    "Record",
+    "Registry",
+    "RetryableError",
+    "RowResult",
+    "RowStatus",
+    "Sink",
+    "Stream",
+    "StreamState",
+    "UnknownObjectError",
+    "WriteMode",
+    "default_registry",
+]
