@@ -37,9 +37,12 @@ class ConfigIssue:
     message: str
     expected: str | None = None
     found: str | None = None
+    column: int | None = None
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
+        if self.line and self.column:
+            where += f":{self.column}"
         text = f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
         if self.expected is not None:
             text += f" (expected {self.expected}"
