@@ -60,7 +60,18 @@ class ConfigError(CauceError):
 
 
 class ConnectorError(CauceError):
-    """Something went wrong with an external system or a connector."""
+    """Something went wrong with an external system or a connector.
+
+    Errors raised by the HTTP toolkit (``cauce.sdk.http``) also say where:
+    ``provider``, ``method``, ``path`` (secrets redacted), ``status`` and the
+    provider's own ``provider_message``; they stay ``None`` otherwise.
+    """
+
+    provider: str | None = None
+    method: str | None = None
+    path: str | None = None
+    status: int | None = None
+    provider_message: str | None = None
 
 
 class UnknownConnectorError(ConnectorError):
