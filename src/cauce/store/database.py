@@ -1,0 +1,114 @@
+"""Engines for the store: SQLite tuned for several processes, PostgreSQL as it comes.
+
+SQLite is the embedded default, so it has to behave under the same load
+PostgreSQL takes for granted: a scheduler, worker threads and a second
+``cauce worker`` process writing to one file. That needs WAL (readers never
+block the writer), a ``busy_timeout`` (a writer waits for the lock instead of
+failing at once), foreign keys (off by default in SQLite) and, above all,
+write transactions that take the write lock when they *begin*. A deferred
+transaction that reads first and writes later can meet a concurrent writer
+halfway and fail with "database is locked" no matter how long the busy
+timeout is; ``BEGIN IMMEDIATE`` cannot. :func:`write_transaction` is how the
+store and the job queue open every transaction that writes.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from cauce.errors import StoreError
+
+BUSY_TIMEOUT_MS = 30_000
+"""How long a SQLite writer waits for another process's write lock."""
+
+_IMMEDIATE = "cauce_begin_immediate"
+
+
+def create_store_engine(url: str) -> Engine:
+    """Build an engine for ``url``; for a SQLite file, create its directory and tune it."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise StoreError(
+            f"The store URL {url!r} is not a database URL ({exc}). Use e.g. "
+            "'sqlite:///.cauce/cauce.db' or 'postgresql+psycopg://user@host/db'."
+        ) from None
+    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() != "sqlite":
+        try:
+            return sa.create_engine(parsed, pool_pre_ping=True)
+        except Exception as exc:
+            raise StoreError(
+                f"Cannot create a database engine for the store {_safe(url)}: {exc}"
+            ) from None
+    database = parsed.database or ""
+    if database in ("", ":memory:") or database.startswith("file:"):
+        raise StoreError(
+            f"The store URL {url!r} points at an in-memory SQLite database, which would "
+            "lose every run and job when the process exits and cannot be shared with a "
+            "worker. Use a file, e.g. 'sqlite:///.cauce/cauce.db'."
+        )
+    path = Path(database).expanduser()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(
+            f"Cannot create the directory {path.parent} for the SQLite store: {exc.strerror}. "
+            "Check the path in 'store.url' and the permissions of its parent directory."
+        ) from None
+    engine = sa.create_engine(parsed.set(database=str(path)))
+    event.listen(engine, "connect", _tune_sqlite)
+    event.listen(engine, "begin", _begin_sqlite)
+    return engine
+
+
+def _tune_sqlite(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    assert isinstance(dbapi_connection, sqlite3.Connection)
+    # Hand transaction control to SQLAlchemy's "begin" event (see _begin_sqlite).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+    finally:
+        cursor.close()
+
+
+def _begin_sqlite(conn: Connection) -> None:
+    immediate = conn.get_execution_options().get(_IMMEDIATE, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A transaction that will write: holds SQLite's write lock from its first statement.
+
+    Commits on success, rolls back on any exception. On PostgreSQL it is an
+    ordinary transaction; use ``FOR UPDATE`` where rows are read then written.
+    """
+    with engine.connect() as conn:
+        conn.execution_options(**{_IMMEDIATE: True})
+        with conn.begin():
+            yield conn
+
+
+def _safe(url: str) -> str:
+    """The URL with any password hidden, for messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparsable url>"
