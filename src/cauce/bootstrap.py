@@ -1,0 +1,74 @@
+"""The composition root: wires config, store, registry, job queue and services.
+
+The CLI, the server and the workers all start here, so they share one way of
+building the application (cosmicpython's ``bootstrap.py``).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cauce.config.loader import find_config, load_config
+from cauce.config.models import Config
+from cauce.engine.jobs.executor import LocalExecutor
+from cauce.engine.jobs.queue import JobQueue
+from cauce.engine.jobs.scheduler import Scheduler
+from cauce.engine.service import SYNC_JOB, SyncService
+from cauce.sdk.registry import Registry, default_registry
+from cauce.store.store import Store
+
+DEFAULT_LEASE_SECONDS = 30.0
+
+
+def lease_seconds() -> float:
+    """Job lease length; ``CAUCE_LEASE_SECONDS`` shortens it for tests and demos."""
+    return float(os.environ.get("CAUCE_LEASE_SECONDS", DEFAULT_LEASE_SECONDS))
+
+
+@dataclass
+class App:
+    config: Config
+    config_path: Path
+    store: Store
+    registry: Registry
+    queue: JobQueue
+    syncs: SyncService
+    worker_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
+
+    def executor(self, threads: int = 2) -> LocalExecutor:
+        return LocalExecutor(
+            self.queue,
+            {SYNC_JOB: self.syncs.handle_job},
+            threads=threads,
+            lease_seconds=lease_seconds(),
+            worker_id=self.worker_id,
+        )
+
+    def scheduler(self) -> Scheduler:
+        scheduler = Scheduler(self.queue)
+        scheduler.set_schedules(
+            {name: sync.schedule for name, sync in self.config.syncs.items() if sync.schedule}
+        )
+        return scheduler
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def bootstrap(config_path: str | Path | None = None, *, registry: Registry | None = None) -> App:
+    registry = registry or default_registry
+    path = find_config(str(config_path) if config_path is not None else None)
+    config = load_config(path, registry=registry)
+    store = Store.open(config.resolve_store_url())
+    queue = JobQueue(store)
+    return App(
+        config=config,
+        config_path=path,
+        store=store,
+        registry=registry,
+        queue=queue,
+        syncs=SyncService(config, store, registry),
+    )

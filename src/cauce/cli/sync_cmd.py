@@ -1,0 +1,235 @@
+"""``cauce sync run|list|status``."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from cauce.bootstrap import App, bootstrap, lease_seconds
+from cauce.cli.common import ConfigOption, JsonOption, console, err_console, fail, print_json, user_errors
+from cauce.cli.progress import RunProgress
+from cauce.engine.jobs.executor import JobContext, LocalExecutor
+from cauce.engine.jobs.queue import Job
+from cauce.engine.outcome import RunOutcome
+from cauce.engine.rejects import export_rejects
+from cauce.engine.service import SYNC_JOB, SyncRunFailed, sync_dedupe_key
+
+app = typer.Typer(help="Run and inspect syncs.", no_args_is_help=True)
+
+
+@app.command("run")
+def run_command(
+    name: Annotated[str, typer.Argument(help="Name of the sync in cauce.yml.")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Write nothing; show what would change.")] = False,
+    full_refresh: Annotated[
+        bool, typer.Option("--full-refresh", help="Forget the cursor and fingerprints; read and write everything.")
+    ] = False,
+    force: Annotated[bool, typer.Option("--force", help="Mirror mode: remove records beyond the safety threshold.")] = False,
+    rejects: Annotated[
+        Path | None, typer.Option("--rejects", help="Where to write rejected rows as CSV (default: .cauce/rejects/).")
+    ] = None,
+    json_out: JsonOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """Run a sync now (resuming its interrupted run, if any)."""
+    with user_errors():
+        application = bootstrap(config)
+        try:
+            outcome = _run(application, name, dry_run, full_refresh, force, json_out)
+            rejects_path = None
+            if not dry_run and outcome.counts.get("rejected"):
+                rejects_path = rejects or application.config_path.parent / ".cauce" / "rejects" / f"{name}-run{outcome.run_id}.csv"
+                export_rejects(application.store, outcome.run_id, rejects_path)
+        finally:
+            application.close()
+    if json_out:
+        data = outcome.as_dict()
+        data["rejects_file"] = str(rejects_path) if rejects_path else None
+        print_json(data)
+    else:
+        _print_outcome(outcome, rejects_path)
+    if outcome.status != "succeeded":
+        raise typer.Exit(1)
+
+
+def _run(application: App, name: str, dry_run: bool, full_refresh: bool, force: bool, quiet: bool) -> RunOutcome:
+    application.syncs.definition(name)  # unknown sync: clear error before anything else
+    title = f"{name} (dry run)" if dry_run else name
+    with RunProgress(title, console, enabled=not quiet) as progress:
+        if dry_run:
+            return application.syncs.run(name, dry_run=True, full_refresh=full_refresh, force=force, progress=progress.update)
+        outcomes: list[RunOutcome] = []
+
+        def handler(job: Job, ctx: JobContext) -> dict[str, Any]:
+            try:
+                outcome = application.syncs.run_job(job, ctx, progress=progress.update)
+            except SyncRunFailed as exc:
+                outcomes.append(exc.outcome)
+                raise
+            outcomes.append(outcome)
+            return outcome.as_dict()
+
+        executor = LocalExecutor(
+            application.queue,
+            {SYNC_JOB: handler},
+            threads=0,
+            lease_seconds=lease_seconds(),
+            worker_id=application.worker_id,
+        )
+        job_id = application.queue.enqueue(
+            SYNC_JOB,
+            {"sync": name, "full_refresh": full_refresh, "force": force},
+            dedupe_key=sync_dedupe_key(name),
+            max_attempts=1,
+        )
+        _claim_and_run(application, executor, job_id, name, quiet)
+    if not outcomes:
+        job = application.queue.get(job_id)
+        fail(f"sync {name!r} did not run: job {job_id} is {job.status if job else 'gone'}"
+             + (f" ({job.error})" if job and job.error else ""))
+    return outcomes[-1]
+
+
+def _claim_and_run(application: App, executor: LocalExecutor, job_id: int, name: str, quiet: bool) -> None:
+    """Run the job here; if another live process holds it, wait for its lease to end."""
+    waited_note = False
+    while True:
+        job = executor.run_one(job_id)
+        if job is not None:
+            return
+        current = application.queue.get(job_id)
+        if current is None or current.status not in ("queued", "running"):
+            fail(
+                f"sync {name!r} was run by another process (job {job_id} is "
+                f"{current.status if current else 'gone'}); see `cauce sync status {name}`"
+            )
+        if not waited_note and not quiet:
+            until = current.lease_expires_at.isoformat() if current.lease_expires_at else "soon"
+            err_console.print(
+                f"sync {name!r} is already running (job {job_id}, held by {current.owner}); "
+                f"waiting for it to finish or for its lease to expire ({until})..."
+            )
+            waited_note = True
+        time.sleep(1.0)
+
+
+def _print_outcome(outcome: RunOutcome, rejects_path: Path | None) -> None:
+    c = outcome.counts
+    verb = "would be" if outcome.dry_run else ""
+    head = "[bold]Dry run[/] of" if outcome.dry_run else "Run"
+    state = "[green]succeeded[/]" if outcome.status == "succeeded" else "[red]failed[/]"
+    resumed = " (resumed after an interruption)" if outcome.resumed else ""
+    console.print(f"{head} {outcome.run_id} of sync [bold]{outcome.sync}[/] {state}{resumed} in {outcome.seconds:.1f}s")
+    table = Table(show_header=True, header_style="bold")
+    table.add_column("outcome")
+    table.add_column("records", justify="right")
+    for key in ("read", "created", "updated", "unchanged", "archived", "skipped", "rejected", "filtered", "duplicates"):
+        if c.get(key) or key in ("read", "created", "updated", "unchanged", "rejected"):
+            label = f"{key} ({verb})" if verb and key in ("created", "updated", "archived") else key
+            table.add_row(label, f"{c.get(key, 0):,}")
+    console.print(table)
+    if outcome.dry_run:
+        for kind, rows in outcome.samples.items():
+            console.print(f"[bold]sample {kind}:[/]")
+            for row in rows:
+                console.print(f"  {row}", highlight=False, markup=False)
+    for note in outcome.notes[:10]:
+        console.print(f"[yellow]note:[/] {note}", highlight=False)
+    if outcome.error:
+        err_console.print(f"[bold red]error:[/] {outcome.error}", highlight=False)
+    if rejects_path:
+        console.print(
+            f"{c.get('rejected', 0):,} rejected row(s) written to {rejects_path} "
+            f"(details: cauce runs show {outcome.run_id})"
+        )
+
+
+@app.command("list")
+def list_command(json_out: JsonOption = False, config: ConfigOption = None) -> None:
+    """List the syncs defined in cauce.yml with their last run."""
+    with user_errors():
+        application = bootstrap(config)
+        try:
+            rows = []
+            for name, sync in sorted(application.config.syncs.items()):
+                last = application.store.latest_run(name)
+                rows.append(
+                    {
+                        "name": name,
+                        "source": f"{sync.source.connection}.{sync.source.stream}",
+                        "destination": f"{sync.destination.connection}.{sync.destination.object}",
+                        "mode": sync.mode,
+                        "schedule": sync.schedule,
+                        "last_run": last.id if last else None,
+                        "last_status": last.status if last else None,
+                        "last_finished_at": last.finished_at if last else None,
+                    }
+                )
+        finally:
+            application.close()
+    if json_out:
+        print_json(rows)
+        return
+    table = Table("sync", "source", "destination", "mode", "schedule", "last run")
+    for row in rows:
+        last = f"#{row['last_run']} {row['last_status']}" if row["last_run"] else "never"
+        table.add_row(row["name"], row["source"], row["destination"], row["mode"], row["schedule"] or "-", last)
+    console.print(table)
+
+
+@app.command("status")
+def status_command(
+    name: Annotated[str, typer.Argument(help="Name of the sync.")],
+    json_out: JsonOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """Show a sync's cursor, what it has written, and its recent runs."""
+    with user_errors():
+        application = bootstrap(config)
+        try:
+            sync = application.syncs.definition(name)
+            runs = application.store.list_runs(name, limit=10)
+            data = {
+                "name": name,
+                "source": f"{sync.source.connection}.{sync.source.stream}",
+                "destination": f"{sync.destination.connection}.{sync.destination.object}",
+                "mode": sync.mode,
+                "schedule": sync.schedule,
+                "state": application.store.get_sync_state(name),
+                "records_written": application.store.count_fingerprints(name),
+                "runs": [
+                    {
+                        "id": r.id,
+                        "status": r.status,
+                        "dry_run": r.dry_run,
+                        "started_at": r.started_at,
+                        "finished_at": r.finished_at,
+                        "counts": r.counts,
+                        "error": r.error,
+                    }
+                    for r in runs
+                ],
+            }
+        finally:
+            application.close()
+    if json_out:
+        print_json(data)
+        return
+    console.print(f"[bold]{name}[/]: {data['source']} -> {data['destination']} ({data['mode']})")
+    console.print(f"schedule: {data['schedule'] or 'manual'}")
+    console.print(f"cursor: {data['state'] or 'none (next run reads everything)'}", highlight=False)
+    console.print(f"records in destination written by this sync: {data['records_written']:,}")
+    table = Table("run", "status", "started", "read", "created", "updated", "unchanged", "rejected", "error")
+    for r in data["runs"]:
+        c = r["counts"] or {}
+        status = f"{r['status']}{' (dry)' if r['dry_run'] else ''}"
+        table.add_row(
+            str(r["id"]), status, str(r["started_at"])[:19], f"{c.get('read', 0):,}", f"{c.get('created', 0):,}",
+            f"{c.get('updated', 0):,}", f"{c.get('unchanged', 0):,}", f"{c.get('rejected', 0):,}",
+            (r["error"] or "")[:60],
+        )
+    console.print(table)
