@@ -1,0 +1,135 @@
+"""Keeping leases alive: the handler's view of its job, and the thread that renews leases.
+
+Handlers should not have to remember to heartbeat: a sync blocked for a
+minute on a rate-limited API would lose its job. So a background
+:class:`LeaseKeeper` renews every running job's lease every ``lease/3``
+seconds. Handlers may still call :meth:`JobContext.heartbeat` at safe points
+(after each batch): it is cheap, and it is how they learn — by
+:class:`LeaseLost` — that the job was taken over or cancelled and they must
+stop writing.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from cauce.engine.jobs.job import Job, LeaseLost
+from cauce.engine.jobs.queue import JobQueue
+
+log = logging.getLogger(__name__)
+
+
+class JobContext:
+    """What a handler gets besides its job: lease renewal and the shutdown signal."""
+
+    def __init__(
+        self,
+        job: Job,
+        queue: JobQueue,
+        worker_id: str,
+        lease_seconds: float,
+        stop_event: threading.Event,
+    ) -> None:
+        self.job = job
+        self.worker_id = worker_id
+        self.lease_seconds = lease_seconds
+        self._queue = queue
+        self._stop_event = stop_event
+        self._lock = threading.Lock()
+        self._lost = False
+        self._renewed_at = time.monotonic()
+
+    @property
+    def should_stop(self) -> bool:
+        """True when the worker is shutting down or lost the job: finish the current
+        step, checkpoint, and return (raise :class:`JobInterrupted` if the work is not
+        done)."""
+        return self._stop_event.is_set() or self._lost
+
+    @property
+    def lease_lost(self) -> bool:
+        return self._lost
+
+    def heartbeat(self) -> None:
+        """Renew the lease; raise :class:`LeaseLost` if this worker no longer holds the job.
+
+        Renewals closer together than a tenth of the lease are skipped (the
+        background keeper renews anyway), so calling this after every batch
+        costs nothing.
+        """
+        if not self._lost and time.monotonic() - self._renewed_at >= self.lease_seconds / 10:
+            self.renew()
+        if self._lost:
+            raise LeaseLost(self.job.id, self.worker_id)
+
+    def renew(self) -> bool:
+        """Extend the lease now; False (and ``lease_lost`` set) when the job was lost."""
+        with self._lock:
+            if self._lost:
+                return False
+            started = time.monotonic()
+            if self._queue.heartbeat(self.job.id, self.worker_id, self.lease_seconds):
+                self._renewed_at = started
+            else:
+                self._lost = True
+                log.warning("job %s: lease lost by %s", self.job.id, self.worker_id)
+            return not self._lost
+
+
+class LeaseKeeper:
+    """A thread renewing the leases of registered jobs every ``interval`` seconds.
+
+    Reference-counted: :meth:`acquire` starts the thread if needed,
+    :meth:`release` stops it when its last user leaves, so ``run_one`` from
+    the CLI and a long-running executor share one mechanism.
+    """
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self._contexts: set[JobContext] = set()
+        self._lock = threading.Lock()
+        self._users = 0
+        self._thread: threading.Thread | None = None
+        self._halt = threading.Event()
+
+    def acquire(self) -> None:
+        with self._lock:
+            self._users += 1
+            if self._thread is None:
+                self._halt = threading.Event()
+                self._thread = threading.Thread(
+                    target=self._run, args=(self._halt,), name="cauce-lease-keeper", daemon=True
+                )
+                self._thread.start()
+
+    def release(self) -> None:
+        thread: threading.Thread | None = None
+        with self._lock:
+            self._users -= 1
+            if self._users == 0 and self._thread is not None:
+                thread, self._thread = self._thread, None
+                self._halt.set()
+        if thread is not None and thread is not threading.current_thread():
+            thread.join()
+
+    def add(self, context: JobContext) -> None:
+        with self._lock:
+            self._contexts.add(context)
+
+    def remove(self, context: JobContext) -> None:
+        with self._lock:
+            self._contexts.discard(context)
+
+    def _run(self, halt: threading.Event) -> None:
+        while not halt.wait(self.interval):
+            with self._lock:
+                contexts = list(self._contexts)
+            for context in contexts:
+                try:
+                    context.renew()
+                except Exception:
+                    # A database hiccup must not kill the keeper; the next round retries
+                    # well before the lease (3 intervals) runs out.
+                    log.exception("job %s: renewing the lease failed", context.job.id)

@@ -1,0 +1,304 @@
+"""The job queue: job rows in the store, claimed under a lease.
+
+Any number of workers — threads, ``cauce worker`` processes, machines —
+claim from one table. A claim is atomic: on PostgreSQL the candidate row is
+locked with ``SELECT ... FOR UPDATE SKIP LOCKED`` (workers never wait on
+each other's rows); on SQLite the whole claim runs in a ``BEGIN IMMEDIATE``
+transaction, which serialises claimers on the file's write lock.
+
+A claim comes with a lease. The owner renews it (heartbeat) while it works;
+if the owner dies, the lease runs out and the next claim takes the job
+over. That makes execution at-least-once: handlers resume from their own
+checkpoints and write idempotently. A job taken over ``max_attempts`` times
+without finishing is declared dead instead of crashing workers forever.
+
+Every state change is conditional on the caller still owning the job, so a
+worker that lost its lease cannot overwrite the new owner's work.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Callable, Collection
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Connection, Engine
+
+from cauce.engine.jobs.job import ACTIVE_STATUSES, JOB_STATUSES, Job
+from cauce.store.database import write_transaction
+from cauce.store.models import jobs
+from cauce.store.store import utcnow
+
+_ACTIVE = jobs.c.status.in_(ACTIVE_STATUSES)
+
+
+class JobQueue:
+    """Job rows in the store's database (``JobQueue(store.engine)``); safe across threads
+    and processes."""
+
+    def __init__(self, engine: Engine, *, clock: Callable[[], datetime] = utcnow) -> None:
+        self.engine = engine
+        self._clock = clock
+
+    def now(self) -> datetime:
+        """The queue's notion of the current time (aware UTC)."""
+        return self._clock()
+
+    # -- producing ---------------------------------------------------------------------
+
+    def enqueue(
+        self,
+        kind: str,
+        payload: dict[str, Any],
+        *,
+        dedupe_key: str | None = None,
+        run_after: datetime | None = None,
+        max_attempts: int = 5,
+    ) -> int:
+        """Add a job and return its id.
+
+        With a ``dedupe_key`` that a queued or running job already has, nothing
+        is added and that job's id is returned: the work is already pending.
+        """
+        with write_transaction(self.engine) as conn:
+            job_id, _created = self.enqueue_in(
+                conn,
+                kind,
+                payload,
+                dedupe_key=dedupe_key,
+                run_after=run_after,
+                max_attempts=max_attempts,
+            )
+            return job_id
+
+    def enqueue_in(
+        self,
+        conn: Connection,
+        kind: str,
+        payload: dict[str, Any],
+        *,
+        dedupe_key: str | None = None,
+        run_after: datetime | None = None,
+        max_attempts: int = 5,
+    ) -> tuple[int, bool]:
+        """:meth:`enqueue` inside the caller's transaction, so the job is committed together
+        with whatever caused it. Returns ``(job_id, created)``.
+
+        On SQLite the transaction must hold the write lock (open it with
+        :func:`cauce.store.write_transaction`).
+        """
+        if max_attempts < 1:
+            raise ValueError(f"max_attempts must be at least 1, not {max_attempts}")
+        now = self._clock()
+        values = {
+            "kind": kind,
+            "payload": payload,
+            "status": "queued",
+            "attempts": 0,
+            "max_attempts": max_attempts,
+            "run_after": run_after or now,
+            "created_at": now,
+            "dedupe_key": dedupe_key,
+        }
+        if dedupe_key is None:
+            inserted = conn.execute(sa.insert(jobs).values(**values).returning(jobs.c.id))
+            return int(inserted.scalar_one()), True
+        while True:
+            existing = conn.execute(
+                sa.select(jobs.c.id).where(jobs.c.dedupe_key == dedupe_key, _ACTIVE)
+            ).scalar_one_or_none()
+            if existing is not None:
+                return int(existing), False
+            if conn.dialect.name == "postgresql":
+                # A concurrent enqueue may insert between our SELECT and INSERT; the partial
+                # unique index turns that race into "do nothing" and we look again.
+                pg = postgresql.insert(jobs).values(**values)
+                pg = pg.on_conflict_do_nothing(index_elements=["dedupe_key"], index_where=_ACTIVE)
+                new_id = conn.execute(pg.returning(jobs.c.id)).scalar_one_or_none()
+                if new_id is None:
+                    continue
+                return int(new_id), True
+            inserted = conn.execute(sa.insert(jobs).values(**values).returning(jobs.c.id))
+            return int(inserted.scalar_one()), True
+
+    # -- consuming ---------------------------------------------------------------------
+
+    def claim(
+        self,
+        worker_id: str,
+        kinds: Collection[str] | None = None,
+        lease_seconds: float = 30,
+        job_id: int | None = None,
+    ) -> Job | None:
+        """Take one job that is queued and due, or running under an expired lease.
+
+        Returns the claimed job (status running, owned by ``worker_id``,
+        attempts incremented) or None when there is nothing to do. With
+        ``job_id``, only that job is considered.
+        """
+        if kinds is not None and not kinds:
+            return None
+        now = self._clock()
+        due = sa.or_(
+            sa.and_(jobs.c.status == "queued", jobs.c.run_after <= now),
+            sa.and_(jobs.c.status == "running", jobs.c.lease_expires_at < now),
+        )
+        query = sa.select(jobs).where(due).order_by(jobs.c.run_after, jobs.c.id).limit(1)
+        if kinds is not None:
+            query = query.where(jobs.c.kind.in_(list(kinds)))
+        if job_id is not None:
+            query = query.where(jobs.c.id == job_id)
+        with write_transaction(self.engine) as conn:
+            if conn.dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            while True:
+                row = conn.execute(query).one_or_none()
+                if row is None:
+                    return None
+                if row.status == "running" and row.attempts >= row.max_attempts:
+                    self._bury_abandoned(conn, row, now)
+                    continue
+                taken_over = row.status == "running"
+                values: dict[str, Any] = {
+                    "status": "running",
+                    "owner": worker_id,
+                    "lease_expires_at": now + timedelta(seconds=lease_seconds),
+                    "attempts": row.attempts + 1,
+                }
+                if taken_over:
+                    values["error"] = (
+                        f"taken over by {worker_id} after the lease of {row.owner} expired "
+                        "(that worker stopped or was killed)"
+                    )
+                conn.execute(sa.update(jobs).where(jobs.c.id == row.id).values(**values))
+                return _job(conn.execute(sa.select(jobs).where(jobs.c.id == row.id)).one())
+
+    def _bury_abandoned(self, conn: Connection, row: sa.Row[Any], now: datetime) -> None:
+        conn.execute(
+            sa.update(jobs)
+            .where(jobs.c.id == row.id)
+            .values(
+                status="dead",
+                finished_at=now,
+                lease_expires_at=None,
+                error=(
+                    f"abandoned: its worker ({row.owner}) stopped without finishing it on each "
+                    f"of {row.attempts} attempt(s); check that worker's log for a crash or an "
+                    "out-of-memory kill, then re-enqueue the job"
+                ),
+            )
+        )
+
+    def heartbeat(self, job_id: int, worker_id: str, lease_seconds: float) -> bool:
+        """Extend the lease; False when the worker no longer holds the job."""
+        expires = self._clock() + timedelta(seconds=lease_seconds)
+        return self._update_owned(job_id, worker_id, lease_expires_at=expires)
+
+    def complete(self, job_id: int, worker_id: str, result: dict[str, Any] | None) -> bool:
+        """Mark the job succeeded; False (and no change) when the worker lost it."""
+        return self._update_owned(
+            job_id,
+            worker_id,
+            status="succeeded",
+            result=result,
+            finished_at=self._clock(),
+            lease_expires_at=None,
+        )
+
+    def fail(self, job_id: int, worker_id: str, error: str, retry_at: datetime | None) -> bool:
+        """Record a failed attempt: back to queued until ``retry_at``, or dead when there is
+        no ``retry_at`` or no attempt left. False when the worker lost the job."""
+        with write_transaction(self.engine) as conn:
+            row = conn.execute(
+                sa.select(jobs.c.attempts, jobs.c.max_attempts)
+                .where(jobs.c.id == job_id, jobs.c.owner == worker_id, jobs.c.status == "running")
+                .with_for_update()
+            ).one_or_none()
+            if row is None:
+                return False
+            values: dict[str, Any] = {"error": error, "owner": None, "lease_expires_at": None}
+            if retry_at is None or row.attempts >= row.max_attempts:
+                values.update(status="dead", finished_at=self._clock())
+                if retry_at is not None:
+                    values["error"] = f"{error} (gave up after {row.attempts} attempt(s))"
+            else:
+                values.update(status="queued", run_after=retry_at)
+            conn.execute(sa.update(jobs).where(jobs.c.id == job_id).values(**values))
+            return True
+
+    def release(self, job_id: int, worker_id: str) -> bool:
+        """Give a running job back to the queue without counting the attempt (clean shutdown)."""
+        return self._update_owned(
+            job_id,
+            worker_id,
+            status="queued",
+            owner=None,
+            lease_expires_at=None,
+            run_after=self._clock(),
+            attempts=sa.func.max(jobs.c.attempts - 1, 0)
+            if self.engine.dialect.name == "sqlite"
+            else sa.func.greatest(jobs.c.attempts - 1, 0),
+        )
+
+    def cancel(self, job_id: int) -> bool:
+        """Cancel a queued or running job; a running job's worker loses its lease and stops.
+        False when the job had already finished (or does not exist)."""
+        with write_transaction(self.engine) as conn:
+            done = conn.execute(
+                sa.update(jobs)
+                .where(jobs.c.id == job_id, _ACTIVE)
+                .values(status="cancelled", finished_at=self._clock(), lease_expires_at=None)
+            )
+            return done.rowcount == 1
+
+    def _update_owned(self, job_id: int, worker_id: str, **values: Any) -> bool:
+        with write_transaction(self.engine) as conn:
+            done = conn.execute(
+                sa.update(jobs)
+                .where(jobs.c.id == job_id, jobs.c.owner == worker_id, jobs.c.status == "running")
+                .values(**values)
+            )
+            return done.rowcount == 1
+
+    # -- inspecting --------------------------------------------------------------------
+
+    def get(self, job_id: int) -> Job | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(jobs).where(jobs.c.id == job_id)).one_or_none()
+        return None if row is None else _job(row)
+
+    def list(
+        self, status: str | None = None, kind: str | None = None, limit: int = 50
+    ) -> builtins.list[Job]:
+        """Jobs newest first, optionally filtered by status and kind."""
+        if status is not None and status not in JOB_STATUSES:
+            raise ValueError(f"unknown job status {status!r}; expected one of {JOB_STATUSES}")
+        query = sa.select(jobs).order_by(jobs.c.id.desc()).limit(limit)
+        if status is not None:
+            query = query.where(jobs.c.status == status)
+        if kind is not None:
+            query = query.where(jobs.c.kind == kind)
+        with self.engine.connect() as conn:
+            return [_job(row) for row in conn.execute(query)]
+
+
+def _job(row: sa.Row[Any]) -> Job:
+    return Job(
+        id=row.id,
+        kind=row.kind,
+        payload=dict(row.payload or {}),
+        status=row.status,
+        attempts=row.attempts,
+        max_attempts=row.max_attempts,
+        owner=row.owner,
+        lease_expires_at=row.lease_expires_at,
+        run_after=row.run_after,
+        created_at=row.created_at,
+        finished_at=row.finished_at,
+        error=row.error,
+        result=row.result,
+        dedupe_key=row.dedupe_key,
+    )
