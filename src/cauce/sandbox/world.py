@@ -34,7 +34,7 @@ class Contact:
 class Activity:
     campaign_id: str
     email: str
-    action: str  # open | click | bounce
+    action: str  # open | click | bounce | unsubscribe
     timestamp: datetime
     url: str | None = None  # clicks
     bounce_type: str | None = None  # bounce: hard | soft
