@@ -13,8 +13,7 @@ from pathlib import Path
 
 from cauce.config.loader import find_config, load_config
 from cauce.config.models import Config
-from cauce.engine.jobs.executor import LocalExecutor
-from cauce.engine.jobs.queue import JobQueue
+from cauce.engine.jobs import JobQueue, LocalExecutor
 from cauce.engine.jobs.scheduler import Scheduler
 from cauce.engine.service import SYNC_JOB, SyncService
 from cauce.sdk.registry import Registry, default_registry
@@ -63,12 +62,12 @@ def bootstrap(config_path: str | Path | None = None, *, registry: Registry | Non
     path = find_config(str(config_path) if config_path is not None else None)
     config = load_config(path, registry=registry)
     store = Store.open(config.resolve_store_url())
-    queue = JobQueue(store)
+    queue = JobQueue(store.engine)
     return App(
         config=config,
         config_path=path,
         store=store,
         registry=registry,
         queue=queue,
-        syncs=SyncService(config, store, registry),
+        syncs=SyncService(config, store, registry, base_dir=path.parent),
     )

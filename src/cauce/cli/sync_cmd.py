@@ -12,11 +12,11 @@ from rich.table import Table
 from cauce.bootstrap import App, bootstrap, lease_seconds
 from cauce.cli.common import ConfigOption, JsonOption, console, err_console, fail, print_json, user_errors
 from cauce.cli.progress import RunProgress
-from cauce.engine.jobs.executor import JobContext, LocalExecutor
-from cauce.engine.jobs.queue import Job
+from cauce.engine.jobs import Job, JobContext, LocalExecutor
 from cauce.engine.outcome import RunOutcome
 from cauce.engine.rejects import export_rejects
-from cauce.engine.service import SYNC_JOB, SyncRunFailed, sync_dedupe_key
+from cauce.engine.jobs.scheduler import sync_dedupe_key
+from cauce.engine.service import SYNC_JOB, SyncRunFailed
 
 app = typer.Typer(help="Run and inspect syncs.", no_args_is_help=True)
 
@@ -76,7 +76,7 @@ def _run(application: App, name: str, dry_run: bool, full_refresh: bool, force: 
         executor = LocalExecutor(
             application.queue,
             {SYNC_JOB: handler},
-            threads=0,
+            threads=1,
             lease_seconds=lease_seconds(),
             worker_id=application.worker_id,
         )

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 
 from cauce.config.models import Config, SyncConfig
-from cauce.engine.jobs.executor import JobContext
-from cauce.engine.jobs.queue import Job
+from cauce.engine.jobs import Job, JobContext
+from cauce.engine.jobs.scheduler import SYNC_JOB_KIND, sync_dedupe_key
 from cauce.engine.outcome import RunOutcome
 from cauce.engine.pipeline import RecordPipeline
 from cauce.engine.runner import ProgressFn, SyncPlan, SyncRunner
@@ -23,7 +24,26 @@ from cauce.sdk.records import WriteMode
 from cauce.sdk.registry import Registry
 from cauce.store.store import Store
 
-SYNC_JOB = "sync"
+SYNC_JOB = SYNC_JOB_KIND
+
+
+def resolve_relative_paths(config: dict[str, Any], base_dir: Path) -> dict[str, Any]:
+    """Paths written ``./x`` or ``../x`` (also in ``sqlite:///./x.db``) are relative to cauce.yml.
+
+    A config file then works the same from any working directory.
+    """
+    resolved: dict[str, Any] = {}
+    for key, value in config.items():
+        if isinstance(value, str):
+            for prefix in ("", "sqlite:///", "sqlite+pysqlite:///"):
+                rest = value[len(prefix) :] if value.startswith(prefix) else None
+                if rest is not None and rest.startswith(("./", "../")):
+                    value = prefix + str((base_dir / rest).resolve())
+                    break
+        elif isinstance(value, dict):
+            value = resolve_relative_paths(value, base_dir)
+        resolved[key] = value
+    return resolved
 
 
 class SyncRunFailed(SyncError):
@@ -34,15 +54,14 @@ class SyncRunFailed(SyncError):
         self.outcome = outcome
 
 
-def sync_dedupe_key(name: str) -> str:
-    return f"sync:{name}"
-
-
 class SyncService:
-    def __init__(self, config: Config, store: Store, registry: Registry) -> None:
+    def __init__(
+        self, config: Config, store: Store, registry: Registry, base_dir: Path | None = None
+    ) -> None:
         self.config = config
         self.store = store
         self.registry = registry
+        self.base_dir = base_dir
 
     # ------------------------------------------------------------------ lookups
     def definition(self, name: str) -> SyncConfig:
@@ -62,7 +81,10 @@ class SyncService:
         except KeyError:
             raise SyncError(f"no connection named {connection_name!r} in the configuration") from None
         spec = self.registry.get(conn_cfg.connector)
-        return spec.connect(conn_cfg.config)
+        config = conn_cfg.config
+        if self.base_dir is not None:
+            config = resolve_relative_paths(config, self.base_dir)
+        return spec.connect(config)
 
     # ------------------------------------------------------------------ runs
     def run(
