@@ -215,9 +215,11 @@ class HttpClient:
         )
 
     def _raise(self, c: Classification, method: str, where: str, attempts: int) -> None:
-        head = f"{self.provider}: {method} {where} failed with HTTP {c.status}"
-        if c.code:
-            head += f" ({c.code})"
+        if c.status < 300:
+            what = f"GraphQL error {c.code}" if c.code else "GraphQL errors"
+            head = f"{self.provider}: {method} {where} answered with {what}"
+        else:
+            head = f"{self.provider}: {method} {where} failed with HTTP {c.status}"
         if c.kind is ErrorKind.FATAL:
             cls: type[ConnectorError] = FatalError
             text = self._fatal_text(c, head)

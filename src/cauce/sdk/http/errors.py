@@ -102,7 +102,9 @@ def _sub_errors(items: Any) -> list[str]:
             out.append(item)
         elif isinstance(item, dict):
             text = item.get("message") or item.get("error") or item.get("detail")
-            field = item.get("field") or item.get("in") or item.get("email_address")
+            field = (
+                item.get("field") or item.get("in") or item.get("path") or item.get("email_address")
+            )
             if isinstance(field, list):
                 field = ".".join(str(f) for f in field)
             if text:
