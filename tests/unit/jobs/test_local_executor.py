@@ -1,0 +1,212 @@
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from tests.unit.jobs.jobs_support import FakeClock
+
+from cauce.engine.jobs import (
+    Job,
+    JobContext,
+    JobInterrupted,
+    JobQueue,
+    LeaseLost,
+    LocalExecutor,
+    retry_delay,
+)
+from cauce.errors import FatalError, RetryableError
+from cauce.store import Store
+
+
+def test_run_one_runs_the_handler_and_keeps_its_result(queue: JobQueue) -> None:
+    seen: list[dict[str, Any]] = []
+
+    def handle(job: Job, ctx: JobContext) -> dict[str, Any]:
+        seen.append(job.payload)
+        return {"created": 2}
+
+    job_id = queue.enqueue("sync", {"sync": "crm_to_esp"})
+    done = LocalExecutor(queue, {"sync": handle}).run_one()
+
+    assert seen == [{"sync": "crm_to_esp"}]
+    assert done is not None and done.id == job_id
+    assert (done.status, done.result, done.owner) == ("succeeded", {"created": 2}, done.owner)
+    assert done.finished_at is not None
+
+
+def test_run_one_returns_none_when_nothing_is_due(queue: JobQueue) -> None:
+    assert LocalExecutor(queue, {"sync": lambda job, ctx: None}).run_one() is None
+
+
+def test_retryable_error_is_retried_later_not_sooner_than_retry_after(
+    store: Store, clock: FakeClock
+) -> None:
+    queue = JobQueue(store.engine, clock=clock)
+
+    def rate_limited(job: Job, ctx: JobContext) -> None:
+        raise RetryableError("Mailchimp answered 429 Too Many Requests", retry_after=120)
+
+    job_id = queue.enqueue("sync", {})
+    executor = LocalExecutor(queue, {"sync": rate_limited}, retry_base_seconds=1)
+    done = executor.run_one()
+
+    assert done is not None and done.status == "queued"
+    assert done.error == "Mailchimp answered 429 Too Many Requests"
+    assert done.run_after >= clock.now + timedelta(seconds=120)
+    assert executor.run_one() is None, "not due yet"
+    clock.advance(seconds=121)
+    assert executor.run_one(job_id) is not None
+
+
+def test_retry_delays_grow_exponentially_with_jitter_and_a_cap() -> None:
+    delays = [retry_delay(n, base=2, cap=60) for n in range(1, 10)]
+
+    assert 1 <= delays[0] <= 2
+    assert 4 <= delays[2] <= 8
+    assert all(30 <= d <= 60 for d in delays[6:])
+    assert retry_delay(1, base=2, cap=60, retry_after=90) == 90
+    assert len({retry_delay(5, base=2, cap=60) for _ in range(20)}) > 1, "jittered"
+
+
+def test_job_that_keeps_failing_ends_in_the_dead_letter_with_its_error(queue: JobQueue) -> None:
+    calls = 0
+
+    def flaky(job: Job, ctx: JobContext) -> None:
+        nonlocal calls
+        calls += 1
+        raise RetryableError(f"ESP timed out (call {calls})")
+
+    job_id = queue.enqueue("sync", {}, max_attempts=3)
+    executor = LocalExecutor(queue, {"sync": flaky}, retry_base_seconds=0.01)
+    deadline = time.monotonic() + 5
+    while (job := queue.get(job_id)) is not None and job.status != "dead":
+        assert time.monotonic() < deadline
+        executor.run_one()
+        time.sleep(0.01)
+
+    assert calls == 3
+    assert job is not None
+    assert job.error == "ESP timed out (call 3) (gave up after 3 attempt(s))"
+    assert [j.id for j in queue.list(status="dead")] == [job_id]
+
+
+def test_permanent_error_is_dead_at_once_with_a_readable_message(queue: JobQueue) -> None:
+    def revoked(job: Job, ctx: JobContext) -> None:
+        raise FatalError("HubSpot rejected the token: it was revoked. Reconnect HubSpot.")
+
+    def crash(job: Job, ctx: JobContext) -> None:
+        raise KeyError("email")
+
+    fatal_id = queue.enqueue("fatal", {})
+    crash_id = queue.enqueue("crash", {})
+    LocalExecutor(queue, {"fatal": revoked, "crash": crash}).run_until_idle()
+
+    fatal, crashed = queue.get(fatal_id), queue.get(crash_id)
+    assert fatal is not None and crashed is not None
+    assert (fatal.status, fatal.attempts) == ("dead", 1)
+    assert fatal.error == "HubSpot rejected the token: it was revoked. Reconnect HubSpot."
+    assert (crashed.status, crashed.error) == ("dead", "KeyError: 'email'")
+
+
+def test_result_that_is_not_json_fails_the_job_with_an_explanation(queue: JobQueue) -> None:
+    job_id = queue.enqueue("sync", {})
+    LocalExecutor(queue, {"sync": lambda job, ctx: {"when": object()}}).run_one()
+
+    job = queue.get(job_id)
+    assert job is not None and job.status == "dead"
+    assert job.error is not None and "cannot be stored as JSON" in job.error
+
+
+def test_background_heartbeat_keeps_a_slow_job_from_being_taken_over(queue: JobQueue) -> None:
+    started = threading.Event()
+
+    def slow(job: Job, ctx: JobContext) -> dict[str, Any]:
+        started.set()
+        time.sleep(1.0)
+        return {"ok": True}
+
+    job_id = queue.enqueue("sync", {})
+    executor = LocalExecutor(queue, {"sync": slow}, lease_seconds=0.3, worker_id="slow-worker")
+    runner = threading.Thread(target=executor.run_one)
+    runner.start()
+    started.wait(5)
+    stolen = []
+    while runner.is_alive():
+        stolen.append(queue.claim("thief", lease_seconds=30))
+        time.sleep(0.05)
+    runner.join()
+
+    assert not any(stolen), "the lease was renewed without the handler doing anything"
+    job = queue.get(job_id)
+    assert job is not None and (job.status, job.attempts) == ("succeeded", 1)
+
+
+def test_handler_learns_it_lost_the_job_and_its_result_is_dropped(queue: JobQueue) -> None:
+    outcome: list[str] = []
+
+    def handler(job: Job, ctx: JobContext) -> dict[str, Any]:
+        queue.cancel(job.id)
+        try:
+            ctx.renew()
+            ctx.heartbeat()
+        except LeaseLost as exc:
+            outcome.append(str(exc))
+            raise
+        return {"written": True}
+
+    job_id = queue.enqueue("sync", {})
+    LocalExecutor(queue, {"sync": handler}, worker_id="w1").run_one()
+
+    assert outcome and "no longer held by worker w1" in outcome[0]
+    job = queue.get(job_id)
+    assert job is not None and (job.status, job.result) == ("cancelled", None)
+
+
+def test_started_executor_runs_every_job_exactly_once(queue: JobQueue) -> None:
+    runs: list[int] = []
+    lock = threading.Lock()
+
+    def handle(job: Job, ctx: JobContext) -> None:
+        with lock:
+            runs.append(job.payload["n"])
+
+    for n in range(20):
+        queue.enqueue("sync", {"n": n})
+    executor = LocalExecutor(queue, {"sync": handle}, threads=3, poll_interval=0.02)
+    executor.start()
+    deadline = time.monotonic() + 10
+    while len(queue.list(status="succeeded")) < 20 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert executor.stop(timeout=5)
+
+    assert sorted(runs) == list(range(20))
+    assert not executor.running
+
+
+def test_stopping_executor_returns_an_interrupted_job_to_the_queue(queue: JobQueue) -> None:
+    started = threading.Event()
+
+    def long_sync(job: Job, ctx: JobContext) -> None:
+        started.set()
+        while not ctx.should_stop:
+            time.sleep(0.01)
+        raise JobInterrupted()
+
+    job_id = queue.enqueue("sync", {}, max_attempts=1)
+    executor = LocalExecutor(queue, {"sync": long_sync}, threads=1, poll_interval=0.02)
+    executor.start()
+    assert started.wait(5)
+    assert executor.stop(timeout=5)
+
+    job = queue.get(job_id)
+    assert job is not None and (job.status, job.attempts, job.owner) == ("queued", 0, None)
+
+
+def test_executor_refuses_nonsense_settings(queue: JobQueue) -> None:
+    with pytest.raises(ValueError, match="at least one thread"):
+        LocalExecutor(queue, {}, threads=0)
+    with pytest.raises(ValueError, match="lease_seconds must be positive"):
+        LocalExecutor(queue, {}, lease_seconds=0)
