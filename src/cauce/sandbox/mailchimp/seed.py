@@ -1,0 +1,142 @@
+"""Load a :class:`~cauce.sandbox.world.World` into the Mailchimp emulator.
+
+One audience (``MAILCHIMP_LIST_ID``) holds a member per contact (status =
+``contact.email_status``, FNAME/LNAME/CITY/COUNTRY/PHONE merge values,
+``last_changed`` = ``contact.updated_at``); campaigns and their activity make
+the reports; each unsubscribed contact who received a campaign appears as an
+unsubscribe of the last campaign sent to them (a self-unsubscribe: the API
+cannot resubscribe them). One e-commerce store exists without orders: Cauce's
+Shop -> ESP flow fills it. Members are built directly, without webhooks.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from cauce.sandbox.mailchimp.model import (
+    Activity,
+    Campaign,
+    Member,
+    Store,
+    Unsubscribe,
+    subscriber_hash,
+)
+from cauce.sandbox.world import World
+
+if TYPE_CHECKING:
+    from cauce.sandbox.mailchimp.state import MailchimpState
+
+LIST_ID = "a1b2c3d4e5"
+STORE_ID = "cauce-sandbox-store"
+EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def seed_state(state: MailchimpState, world: World | None) -> None:
+    audience = state.new_audience(LIST_ID, "Cauce Sandbox Audience", EPOCH)
+    audience.add_merge_field("FNAME", "First Name", "text")
+    audience.add_merge_field("LNAME", "Last Name", "text")
+    audience.add_merge_field("ADDRESS", "Address", "address", options={"default_country": 164})
+    audience.add_merge_field("PHONE", "Phone Number", "phone", options={"phone_format": "none"})
+    audience.add_merge_field("BIRTHDAY", "Birthday", "birthday", options={"date_format": "MM/DD"})
+    audience.add_merge_field("CITY", "City", "text")
+    audience.add_merge_field("COUNTRY", "Country", "text")
+    currencies: Counter[str] = Counter()
+    if world is not None:
+        for contact in world.contacts:
+            member_hash = subscriber_hash(contact.email)
+            if member_hash in audience.members:
+                continue
+            audience._seq += 1
+            created, updated = _utc(contact.created_at), _utc(contact.updated_at)
+            member = Member(
+                email=contact.email,
+                hash=member_hash,
+                seq=audience._seq,
+                web_id=100_000 + audience._seq,
+                unique_email_id=f"{state.rng.getrandbits(40):010x}",
+                contact_id=f"{state.rng.getrandbits(128):032x}",
+                status=contact.email_status,
+                merge_fields={
+                    "FNAME": contact.first_name,
+                    "LNAME": contact.last_name,
+                    "CITY": contact.city,
+                    "COUNTRY": contact.country,
+                    "PHONE": contact.phone,
+                },
+                last_changed=updated,
+                timestamp_signup=created,
+                timestamp_opt=created if contact.email_status == "subscribed" else None,
+                language=contact.locale.split("_")[0],
+                source="Import",
+                location={"country_code": contact.country},
+                unsubscribe_source="user" if contact.email_status == "unsubscribed" else None,
+            )
+            audience.members[member_hash] = member
+            audience.order.append(member_hash)
+            audience.by_contact_id[member.contact_id] = member_hash
+            audience.status_counts[member.status] += 1
+        _seed_campaigns(state, world)
+        currencies.update(order.currency for order in world.orders)
+    store_currency = currencies.most_common(1)[0][0] if currencies else "EUR"
+    state.stores[STORE_ID] = Store(
+        id=STORE_ID,
+        list_id=LIST_ID,
+        name="Cauce Sandbox Shop",
+        currency_code=store_currency,
+        created_at=EPOCH,
+        updated_at=EPOCH,
+        platform="Shopify",
+        domain="cauce-sandbox.myshopify.com",
+        email_address="shop@cauce-sandbox.test",
+        money_format="€" if store_currency == "EUR" else "$",
+        primary_locale="es",
+        timezone="Europe/Madrid",
+    )
+
+
+def _seed_campaigns(state: MailchimpState, world: World) -> None:
+    audience = state.lists[LIST_ID]
+    last_received: dict[str, Campaign] = {}
+    for source in sorted(world.campaigns, key=lambda c: c.send_time):
+        sent_at = _utc(source.send_time)
+        campaign = Campaign(
+            id=source.id,
+            web_id=source.web_id,
+            list_id=LIST_ID,
+            title=source.name,
+            subject_line=source.subject,
+            create_time=sent_at,
+            send_time=sent_at,
+        )
+        for email in source.recipients:
+            member_hash = subscriber_hash(email)
+            member = audience.members.get(member_hash)
+            if member is None:
+                continue
+            campaign.recipients[member_hash] = None
+            member.campaigns_sent += 1
+            last_received[member_hash] = campaign
+        campaign.emails_sent = source.emails_sent or len(campaign.recipients)
+        state.campaigns[campaign.id] = campaign
+    for activity in world.activities:
+        target = state.campaigns.get(activity.campaign_id)
+        member = audience.members.get(subscriber_hash(activity.email))
+        if target is None or member is None:
+            continue
+        event = Activity(
+            action=activity.action,
+            timestamp=_utc(activity.timestamp),
+            url=activity.url or "",
+            type=activity.bounce_type or "",
+        )
+        state._add_activity(target, member, event)
+    for member_hash, campaign in last_received.items():
+        member = audience.members[member_hash]
+        if member.status == "unsubscribed":
+            campaign.unsubscribes.append(Unsubscribe(member_hash, member.last_changed, ""))
