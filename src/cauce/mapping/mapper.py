@@ -20,9 +20,9 @@ from typing import Any
 
 from cauce.mapping.coerce import CoercionError
 from cauce.mapping.expressions import ExpressionError
-from cauce.mapping.spec import FieldRule, Problem, read_spec
+from cauce.mapping.spec import FieldRule, Problem, read_spec, validate_mapping
 
-__all__ = ["Mapper", "MappingError", "MappingSpecError"]
+__all__ = ["Mapper", "MappingError", "MappingSpecError", "validate_mapping"]
 
 Reader = Callable[[Mapping[str, Any]], Any]
 
