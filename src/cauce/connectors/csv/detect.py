@@ -50,9 +50,30 @@ def detect_encoding(sample: bytes) -> str:
         return "utf-8"
     except UnicodeDecodeError:
         pass
+    if _mostly_utf8(sample):
+        return "utf-8"
     best = charset_normalizer.from_bytes(sample, cp_isolation=WESTERN_SINGLE_BYTE).best()
     guess = best.encoding if best is not None else "cp1252"
     return "iso8859_15" if guess == "iso8859_15" else "cp1252"
+
+
+def _mostly_utf8(sample: bytes) -> bool:
+    """A UTF-8 file with a few Windows-1252 lines pasted in is still a UTF-8 file.
+
+    Windows-1252 text practically never forms valid multi-byte UTF-8, so
+    lines that do are UTF-8 lines; when they outnumber the lines that fail,
+    the file is UTF-8 and the failing lines are the exceptions.
+    """
+    utf8 = invalid = 0
+    for line in sample.split(b"\n")[:-1]:
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+            utf8 += 1
+        except UnicodeDecodeError:
+            invalid += 1
+    return utf8 > invalid
 
 
 def sniff_delimiter(text: str) -> str:

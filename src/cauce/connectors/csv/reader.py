@@ -43,9 +43,10 @@ class LineDecoder:
         self.primary = "utf-8" if not explicit and encoding in ("utf-8", "utf-8-sig") else encoding
         self.fallback = "cp1252" if self.primary == "utf-8" else encoding
         self.try_utf8_first = not explicit
+        self.watch_utf8 = not explicit and self.primary != "utf-8"
         self.bad_lines: dict[int, str] = {}
-        self.fallback_lines = 0
-        self.first_fallback: str | None = None
+        self.odd_lines = 0
+        self.first_odd: str | None = None
 
     def lines(self, handle: BinaryIO) -> Iterator[str]:
         number = 0
@@ -55,11 +56,14 @@ class LineDecoder:
                 raw = raw[3:]
             if self.try_utf8_first:
                 try:
-                    yield raw.decode("utf-8")
-                    continue
+                    text = raw.decode("utf-8")
                 except UnicodeDecodeError as exc:
                     yield self._fallback_decode(raw, exc, number)
                     continue
+                if self.watch_utf8 and not raw.isascii():
+                    self._odd(f"line {number} is UTF-8", "read it as UTF-8")
+                yield text
+                continue
             try:
                 yield raw.decode(self.primary)
             except UnicodeDecodeError as exc:
@@ -68,22 +72,27 @@ class LineDecoder:
 
     def _fallback_decode(self, raw: bytes, exc: UnicodeDecodeError, number: int) -> str:
         if self.primary == "utf-8":
-            self.fallback_lines += 1
-            if self.fallback_lines <= _LOGGED_LINES:
-                note = _byte_problem(number, raw, exc, "utf-8")
-                self.first_fallback = self.first_fallback or note
-                log.warning("%s: %s; read that line as Windows-1252", self.path, note)
+            self._odd(_byte_problem(number, raw, exc, "utf-8"), "read that line as Windows-1252")
         try:
             return raw.decode(self.fallback)
         except UnicodeDecodeError:
             return raw.decode("latin-1")
 
+    def _odd(self, note: str, action: str) -> None:
+        self.odd_lines += 1
+        self.first_odd = self.first_odd or note
+        if self.odd_lines <= _LOGGED_LINES:
+            log.warning("%s: %s; %s", self.path, note, action)
+
     def summary(self) -> str | None:
-        if not self.fallback_lines:
+        """One sentence for a file that mixed encodings, or None."""
+        if not self.odd_lines:
             return None
+        main = "UTF-8" if self.primary == "utf-8" else self.primary
         return (
-            f"{self.path}: {self.fallback_lines} line(s) were not UTF-8 and were read as "
-            f"Windows-1252 (first: {self.first_fallback}); re-save the file as UTF-8 to be sure"
+            f"{self.path}: {self.odd_lines} line(s) were not in the file's main encoding ({main}) "
+            f"and were read in the other one (first: {self.first_odd}); "
+            "re-save the file as UTF-8 to be sure"
         )
 
 

@@ -162,7 +162,11 @@ class CsvSink(Sink):
             )
             self._header_open = False
         elif not self.replace and os.path.exists(self.path):
-            spool.set_columns(self._load_existing(spool))
+            try:
+                spool.set_columns(self._load_existing(spool))
+            except BaseException:
+                spool.discard()
+                raise
         spool.mark_ready()
         self._spool = spool
         self._columns = spool.columns
