@@ -17,6 +17,13 @@ on SQLite, ``strpos`` on PostgreSQL, a binary ``LOCATE`` on MySQL/MariaDB),
 not ``LIKE``, whose case rules differ between databases. Ordering of text
 follows the column's collation in SQL and code points in Python; they agree
 for the binary/``C`` collations.
+
+Where Python would be lenient and SQL cannot follow, compiling fails with a
+:class:`ConditionError` instead of selecting different rows: a number
+compared with a text column (Python reads ``"150"`` as a number; SQL would
+compare text) and ``within``/``older than`` on a text column. Text columns
+holding ISO dates compare as text in SQL, which agrees with Python when the
+values share one format and time zone.
 """
 
 from __future__ import annotations
@@ -136,7 +143,7 @@ def _compare_datetime(column: ColumnElement[Any], kind: str, op: str, moment: da
     return sa.false() if op == "=" else sa.true()
 
 
-def _compare(column: ColumnElement[Any], op: str, literal: Literal) -> Any:
+def _compare(column: ColumnElement[Any], field: str, op: str, literal: Literal) -> Any:
     """``column op literal`` for a non-null column value; the caller adds the null guard."""
     kind = _kind(column)
     test = _OPS[op]
@@ -145,13 +152,18 @@ def _compare(column: ColumnElement[Any], op: str, literal: Literal) -> Any:
             return test(column, literal)
         if kind == "number":
             return sa.and_(column.in_([0, 1]), test(column, int(literal)))
-        words = TRUE_WORDS if literal == (op == "=") else FALSE_WORDS
-        return sa.func.lower(sa.func.trim(column)).in_(sorted(words))
+        if kind in ("text", "other"):
+            words = TRUE_WORDS if literal == (op == "=") else FALSE_WORDS
+            return sa.func.lower(sa.func.trim(column)).in_(sorted(words))
+        return sa.false()
     if isinstance(literal, Decimal):
         if kind in ("number", "other"):
             return test(column, _number_param(literal))
         if kind == "text":
-            return test(column, sa.literal(str(literal), sa.String()))
+            raise ConditionError(
+                f"{field!r} is a text column ({column.type}); comparing it with the number "
+                f"{literal} needs a numeric column, or quote the value to compare text"
+            )
         return sa.false()
     text = str(literal)
     if kind == "number":
@@ -196,7 +208,7 @@ class _Compiler:
             return sa.not_(self.compile(node.operand))
         column = self.column(node.field)
         if isinstance(node, Compare):
-            return _guarded(column, _compare(column, node.op, node.value))
+            return _guarded(column, _compare(column, node.field, node.op, node.value))
         if isinstance(node, InList):
             return self.in_list(column, node)
         if isinstance(node, Contains):
@@ -223,7 +235,9 @@ class _Compiler:
         if kind == "text" and all(isinstance(v, str) for v in values):
             matches: Any = column.in_(values) if values else sa.false()
         else:
-            matches = sa.or_(sa.false(), *(_compare(column, "=", value) for value in values))
+            matches = sa.or_(
+                sa.false(), *(_compare(column, node.field, "=", value) for value in values)
+            )
         if node.negated:
             return sa.and_(column.is_not(None), sa.not_(matches))
         found = _guarded(column, matches)
@@ -237,8 +251,13 @@ class _Compiler:
         kind = _kind(column)
         if kind in ("date", "datetime", "datetime_tz"):
             clause = _compare_datetime(column, kind, op, cutoff)
+        elif kind == "other":
+            clause = _OPS[op](column, cutoff)
         else:
-            clause = _OPS[op](column, sa.literal(cutoff.isoformat(), sa.String()))
+            keyword = "within" if node.within else "older than"
+            raise ConditionError(
+                f"'{keyword}' needs a date or timestamp column, but {node.field!r} is {column.type}"
+            )
         return _guarded(column, clause)
 
 
