@@ -12,7 +12,9 @@ def person(email: str, updated: int, **fields: object) -> dict[str, object]:
     return {"email": email, "updated": updated, "name": email.split("@")[0], **fields}
 
 
-def test_first_run_writes_every_record_and_second_run_writes_nothing(world: World, run_sync: SyncRunner) -> None:
+def test_first_run_writes_every_record_and_second_run_writes_nothing(
+    world: World, run_sync: SyncRunner
+) -> None:
     world.rows = [person(f"p{i}@example.com", i) for i in range(10)]
     first = run_sync({"mapping": {"email": "email", "name": "name"}})
     assert first.status == "succeeded"
@@ -26,13 +28,17 @@ def test_first_run_writes_every_record_and_second_run_writes_nothing(world: Worl
     assert len(world.write_calls) == calls_after_first  # unchanged records cost no write
 
 
-def test_only_changed_records_are_written_when_the_source_is_re_read(world: World, run_sync: SyncRunner) -> None:
+def test_only_changed_records_are_written_when_the_source_is_re_read(
+    world: World, run_sync: SyncRunner
+) -> None:
     world.rows = [person(f"p{i}@example.com", 1) for i in range(6)]
     run_sync({"mapping": {"email": "email", "name": "name"}})
     world.write_calls.clear()
     world.rows[2]["name"] = "renamed"
     # a re-read of everything (no cursor advance would hide it): full refresh of state only
-    outcome = run_sync({"mapping": {"email": "email", "name": "name"}, "options": {}}, full_refresh=False)
+    outcome = run_sync(
+        {"mapping": {"email": "email", "name": "name"}, "options": {}}, full_refresh=False
+    )
     assert outcome.counts["updated"] == 0  # the cursor did not move past row 2's "updated" value
     world.rows[2]["updated"] = 2
     outcome = run_sync({"mapping": {"email": "email", "name": "name"}})
@@ -44,7 +50,11 @@ def test_only_changed_records_are_written_when_the_source_is_re_read(world: Worl
 def test_invalid_email_is_rejected_with_its_line_and_the_good_rows_go_through(
     world: World, run_sync: SyncRunner, store: Store
 ) -> None:
-    world.rows = [person("good@example.com", 1), person("a@b", 2), person("  MIXED@Example.COM ", 3)]
+    world.rows = [
+        person("good@example.com", 1),
+        person("a@b", 2),
+        person("  MIXED@Example.COM ", 3),
+    ]
     outcome = run_sync()
     assert outcome.counts["rejected"] == 1
     assert set(world.destination) == {"good@example.com", "mixed@example.com"}
@@ -69,7 +79,10 @@ def test_unreadable_source_rows_are_reported_and_do_not_stop_the_run(
 def test_same_key_twice_in_a_run_last_one_wins_and_is_reported(
     world: World, run_sync: SyncRunner, store: Store
 ) -> None:
-    world.rows = [person("dup@example.com", 1, city="Madrid"), person("dup@example.com", 2, city="Lima")]
+    world.rows = [
+        person("dup@example.com", 1, city="Madrid"),
+        person("dup@example.com", 2, city="Lima"),
+    ]
     outcome = run_sync({"mapping": {"email": "email", "city": "city"}})
     assert world.destination["dup@example.com"]["city"] == "Lima"
     assert outcome.counts["duplicates"] == 1
@@ -104,7 +117,13 @@ def test_an_interrupted_run_resumes_from_its_last_checkpoint(
     world.rows = [person(f"p{i}@example.com", i) for i in range(9)]
     run_id = store.create_run("people", job_id=None, dry_run=False, full_refresh=False)
     store.commit_batch(
-        run_id, "people", fingerprints={}, deleted_keys=(), rows=(), counts={"read": 4}, checkpoint={"cursor": 3}
+        run_id,
+        "people",
+        fingerprints={},
+        deleted_keys=(),
+        rows=(),
+        counts={"read": 4},
+        checkpoint={"cursor": 3},
     )  # as if the process had been killed after acknowledging p0..p3
     outcome = run_sync()
     assert outcome.resumed and outcome.run_id == run_id
@@ -116,12 +135,12 @@ def test_mirror_removes_records_that_left_the_source(world: World, run_sync: Syn
     world.rows = [person(f"p{i}@example.com", 1) for i in range(20)]
     run_sync({"mode": "mirror", "mapping": {"email": "email"}})
     world.rows = world.rows[:19]
-    outcome = run_sync({"mode": "mirror", "mapping": {"email": "email"}}, full_refresh=False)
-    # the cursor would hide the deletion on an incremental read; mirror needs a full read
-    assert outcome.counts["archived"] == 0
-    assert any("incrementally" in note for note in outcome.notes)
-    outcome = run_sync({"mode": "mirror", "mapping": {"email": "email"}}, full_refresh=True)
+    world.write_calls.clear()
+    # mirror reads the whole source every run (the cursor would hide deletions)
+    outcome = run_sync({"mode": "mirror", "mapping": {"email": "email"}})
     assert outcome.counts["archived"] == 1
+    assert outcome.counts["unchanged"] == 19
+    assert world.write_calls == []  # the 19 unchanged records cost no write
     assert world.archived == ["p19@example.com"]
     assert "p19@example.com" not in world.destination
 
@@ -137,12 +156,16 @@ def test_mirror_refuses_to_remove_more_than_the_safety_threshold_unless_forced(
     assert "mirror would remove 5 of 10 destination records (50.0%)" in (refused.error or "")
     assert "--force" in (refused.error or "")
     assert len(world.destination) == 10
-    forced = run_sync({"mode": "mirror", "mirror": {"max_delete_percent": 10}}, full_refresh=True, force=True)
+    forced = run_sync(
+        {"mode": "mirror", "mirror": {"max_delete_percent": 10}}, full_refresh=True, force=True
+    )
     assert forced.status == "succeeded"
     assert len(world.destination) == 5
 
 
-def test_update_mode_only_touches_existing_records(world: World, run_sync: SyncRunner, store: Store) -> None:
+def test_update_mode_only_touches_existing_records(
+    world: World, run_sync: SyncRunner, store: Store
+) -> None:
     world.destination["known@example.com"] = {"email": "known@example.com"}
     world.rows = [person("known@example.com", 1), person("new@example.com", 2)]
     outcome = run_sync({"mode": "update"})
@@ -158,19 +181,27 @@ def test_dry_run_writes_nothing_and_previews_creates_and_updates(
 ) -> None:
     world.rows = [person("a@example.com", 1), person("b@example.com", 2)]
     run_sync()
-    world.rows[0]["name"] = "changed"
-    world.rows.append(person("c@example.com", 3))
+    world.rows[0].update(name="changed", updated=5)
+    world.rows.append(person("c@example.com", 4))
     world.write_calls.clear()
-    preview = run_sync(dry_run=True, full_refresh=True)
+    preview = run_sync(dry_run=True)
     assert preview.dry_run and preview.status == "succeeded"
-    assert (preview.counts["created"], preview.counts["updated"], preview.counts["unchanged"]) == (1, 1, 1)
+    assert (preview.counts["created"], preview.counts["updated"]) == (1, 1)
     assert world.write_calls == []
     assert preview.samples["created"][0]["email"] == "c@example.com"
+    assert preview.samples["updated"][0]["name"] == "changed"
     assert store.get_sync_state("people") == {"cursor": 2}  # the preview moved no cursor
+    assert store.count_fingerprints("people") == 2
+
+    full = run_sync(dry_run=True, full_refresh=True)  # a full refresh would rewrite everything
+    assert (full.counts["created"], full.counts["updated"], full.counts["unchanged"]) == (1, 2, 0)
 
 
 def test_where_condition_filters_source_records(world: World, run_sync: SyncRunner) -> None:
-    world.rows = [person("es@example.com", 1, country="ES"), person("fr@example.com", 2, country="FR")]
+    world.rows = [
+        person("es@example.com", 1, country="ES"),
+        person("fr@example.com", 2, country="FR"),
+    ]
     outcome = run_sync({"where": "country = 'ES'"})
     assert set(world.destination) == {"es@example.com"}
     assert outcome.counts["filtered"] == 1

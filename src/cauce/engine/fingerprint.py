@@ -27,7 +27,9 @@ def _default(value: Any) -> Any:
     return str(value)
 
 
-_encoder = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=_default, ensure_ascii=False)
+_encoder = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), default=_default, ensure_ascii=False
+)
 
 
 def fingerprint(record: dict[str, Any]) -> str:

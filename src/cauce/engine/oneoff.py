@@ -24,7 +24,9 @@ def _slug(text: str) -> str:
 def parse_target(value: str, what: str) -> tuple[str, str]:
     """``CONNECTION.OBJECT`` → (connection, object)."""
     if "." not in value:
-        raise SyncError(f"{what} must look like CONNECTION.OBJECT (e.g. warehouse.contacts), got {value!r}")
+        raise SyncError(
+            f"{what} must look like CONNECTION.OBJECT (e.g. warehouse.contacts), got {value!r}"
+        )
     connection, obj = value.split(".", 1)
     return connection, obj
 
@@ -36,7 +38,9 @@ def parse_map_options(items: list[str]) -> dict[str, Any] | None:
     mapping: dict[str, Any] = {}
     for item in items:
         if "=" not in item:
-            raise SyncError(f"--map expects DESTINATION=SOURCE (e.g. merge_fields.FNAME=first_name), got {item!r}")
+            raise SyncError(
+                f"--map expects DESTINATION=SOURCE (e.g. merge_fields.FNAME=first_name), got {item!r}"
+            )
         dest, src = (part.strip() for part in item.split("=", 1))
         if not dest or not src:
             raise SyncError(f"--map expects DESTINATION=SOURCE with both sides, got {item!r}")
@@ -98,7 +102,9 @@ def export_sync(
     target_name = f"export-file-{digest}"
     sync_name = f"export-{_slug(connection)}-{_slug(stream)}-to-{_slug(path.stem)}-{digest}"
     connections = dict(config.connections)
-    connections[target_name] = ConnectionConfig(connector="csv", config={"directory": str(path.parent)})
+    connections[target_name] = ConnectionConfig(
+        connector="csv", config={"directory": str(path.parent)}
+    )
     syncs = dict(config.syncs)
     syncs[sync_name] = SyncConfig.model_validate(
         {

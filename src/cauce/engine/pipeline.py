@@ -98,7 +98,9 @@ class RecordPipeline:
         try:
             mapped = self.mapper.apply(source)
         except MappingError as exc:
-            return Reject(f"mapping {exc.field}: {exc}", _key_hint(source, self.key_field), line, _raw(source))
+            return Reject(
+                f"mapping {exc.field}: {exc}", _key_hint(source, self.key_field), line, _raw(source)
+            )
         value = _get_path(mapped, self.key_field)
         if value is _MISSING or value is None or value == "":
             return Reject(f"missing key field {self.key_field!r}", "", line, _raw(source))
@@ -106,7 +108,9 @@ class RecordPipeline:
             try:
                 key = normalize_email(value)
             except InvalidEmail as exc:
-                return Reject(f"invalid email {value!r}: {exc.reason}", str(value), line, _raw(source))
+                return Reject(
+                    f"invalid email {value!r}: {exc.reason}", str(value), line, _raw(source)
+                )
             if key != value:
                 _set_path(mapped, self.key_field, key)
         else:

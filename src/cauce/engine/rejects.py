@@ -11,7 +11,9 @@ from cauce.store.store import Store
 PAGE = 1000
 
 
-def export_rejects(store: Store, run_id: int, path: str | Path, statuses: tuple[str, ...] = ("rejected",)) -> int:
+def export_rejects(
+    store: Store, run_id: int, path: str | Path, statuses: tuple[str, ...] = ("rejected",)
+) -> int:
     """Write ``line, key, status, reason, raw`` rows of a run to ``path`` atomically; return the count."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -24,7 +26,9 @@ def export_rejects(store: Store, run_id: int, path: str | Path, statuses: tuple[
             offset = 0
             while rows := store.row_results(run_id, status=status, limit=PAGE, offset=offset):
                 for row in rows:
-                    writer.writerow([row.line or "", row.key, row.status, row.reason or "", row.raw or ""])
+                    writer.writerow(
+                        [row.line or "", row.key, row.status, row.reason or "", row.raw or ""]
+                    )
                 count += len(rows)
                 offset += len(rows)
     os.replace(tmp, target)

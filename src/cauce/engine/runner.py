@@ -63,6 +63,7 @@ class SyncRunner:
         start_state: dict[str, Any],
         dry_run: bool = False,
         resumed: bool = False,
+        rewrite: bool = False,
         progress: ProgressFn | None = None,
         heartbeat: Callable[[], None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
@@ -74,6 +75,7 @@ class SyncRunner:
         self.start_state = start_state
         self.dry_run = dry_run
         self.resumed = resumed
+        self.rewrite = rewrite
         self.progress = progress
         self.heartbeat = heartbeat or (lambda: None)
         self.sleep = sleep
@@ -106,7 +108,10 @@ class SyncRunner:
                 else:
                     self._track_position(item)
                     self._accept(plan.pipeline.prepare(item))
-                if len(self._pending) >= plan.batch_size or self._since_commit >= self._commit_every:
+                if (
+                    len(self._pending) >= plan.batch_size
+                    or self._since_commit >= self._commit_every
+                ):
                     self._flush()
             self._flush()
             if plan.mode is WriteMode.MIRROR:
@@ -156,7 +161,9 @@ class SyncRunner:
             self._last_line = item.get(LINE_FIELD)
         elif stream.cursor_field is not None:
             value = item.get(stream.cursor_field)
-            if value is not None and (self._best_cursor is None or _greater(value, self._best_cursor)):
+            if value is not None and (
+                self._best_cursor is None or _greater(value, self._best_cursor)
+            ):
                 self._best_cursor = value
                 self._checkpoint = stream.checkpoint(item)
 
@@ -215,12 +222,14 @@ class SyncRunner:
         for key, line in earlier.items():
             self._count("duplicates")
             where = f"line {line}" if line else "an earlier record"
-            self._row(key, "duplicate", f"same key as {where}; the later row wins", pending[key].line)
+            self._row(
+                key, "duplicate", f"same key as {where}; the later row wins", pending[key].line
+            )
         known = self.store.get_fingerprints(self.plan.name, list(pending))
         to_write: list[tuple[Prepared, str]] = []
         for key, prepared in pending.items():
             fp = fingerprint(prepared.record)
-            if known.get(key) == fp:
+            if not self.rewrite and known.get(key) == fp:
                 self._count("unchanged")
             else:
                 to_write.append((prepared, fp))
@@ -243,7 +252,10 @@ class SyncRunner:
         attempt = 0
         while True:
             try:
-                return self.plan.sink.write(records, self.plan.mode if self.plan.mode is not WriteMode.MIRROR else WriteMode.UPSERT)
+                return self.plan.sink.write(
+                    records,
+                    self.plan.mode if self.plan.mode is not WriteMode.MIRROR else WriteMode.UPSERT,
+                )
             except RetryableError as exc:
                 attempt += 1
                 if attempt >= WRITE_ATTEMPTS:
@@ -260,7 +272,12 @@ class SyncRunner:
         for prepared, fp in chunk:
             result = by_key.get(prepared.key)
             if result is None:
-                self._reject(prepared.key, "the destination returned no result for this record", prepared.line, None)
+                self._reject(
+                    prepared.key,
+                    "the destination returned no result for this record",
+                    prepared.line,
+                    None,
+                )
                 continue
             status = result.status
             if status in (RowStatus.CREATED, RowStatus.UPDATED, RowStatus.UNCHANGED):
@@ -269,10 +286,20 @@ class SyncRunner:
                 if status is not RowStatus.UNCHANGED:
                     self._sample(status.value, prepared.record)
             elif status is RowStatus.REJECTED:
-                self._reject(prepared.key, result.reason or "rejected by the destination", prepared.line, None)
+                self._reject(
+                    prepared.key,
+                    result.reason or "rejected by the destination",
+                    prepared.line,
+                    None,
+                )
             else:
                 self._count("skipped")
-                self._row(prepared.key, "skipped", result.reason or "skipped by the destination", prepared.line)
+                self._row(
+                    prepared.key,
+                    "skipped",
+                    result.reason or "skipped by the destination",
+                    prepared.line,
+                )
                 self._sample("skipped", {"key": prepared.key, "reason": result.reason})
 
     # ------------------------------------------------------------------ mirror
@@ -292,7 +319,9 @@ class SyncRunner:
         spool = KeySpool()
         try:
             total = self.store.count_fingerprints(self.plan.name)
-            missing = spool.extend(self._seen.missing_from(self.store.iter_fingerprint_keys(self.plan.name)))
+            missing = spool.extend(
+                self._seen.missing_from(self.store.iter_fingerprint_keys(self.plan.name))
+            )
             if not missing:
                 return
             percent = 100.0 * missing / max(total, 1)
@@ -315,7 +344,9 @@ class SyncRunner:
                     if r.status is RowStatus.ARCHIVED
                 ]
                 rows += [
-                    RowResultRecord(key=r.key, status="rejected", reason=r.reason or "archive failed")
+                    RowResultRecord(
+                        key=r.key, status="rejected", reason=r.reason or "archive failed"
+                    )
                     for r in results
                     if r.status is not RowStatus.ARCHIVED
                 ]
@@ -373,8 +404,12 @@ class SyncRunner:
         self.counts[key] += n
         self._batch_counts[key] += n
 
-    def _row(self, key: str, status: str, reason: str | None, line: int | None, raw: str | None = None) -> None:
-        self._rows.append(RowResultRecord(key=key, status=status, reason=reason, line=line, raw=raw))
+    def _row(
+        self, key: str, status: str, reason: str | None, line: int | None, raw: str | None = None
+    ) -> None:
+        self._rows.append(
+            RowResultRecord(key=key, status=status, reason=reason, line=line, raw=raw)
+        )
 
     def _sample(self, kind: str, record: dict[str, Any]) -> None:
         bucket = self.samples.setdefault(kind, [])

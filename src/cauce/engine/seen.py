@@ -54,7 +54,9 @@ class SeenKeys:
 
     def _unseen(self, keys: list[str]) -> list[str]:
         marks = ",".join("?" * len(keys))
-        found = {r[0] for r in self._db.execute(f"SELECT key FROM seen WHERE key IN ({marks})", keys)}
+        found = {
+            r[0] for r in self._db.execute(f"SELECT key FROM seen WHERE key IN ({marks})", keys)
+        }
         return [k for k in keys if k not in found]
 
     def close(self) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 from cauce.config.models import Config, SyncConfig
 from cauce.engine.jobs import Job, JobContext
-from cauce.engine.jobs.scheduler import SYNC_JOB_KIND, sync_dedupe_key
+from cauce.engine.jobs.scheduler import SYNC_JOB_KIND
 from cauce.engine.outcome import RunOutcome
 from cauce.engine.pipeline import RecordPipeline
 from cauce.engine.runner import ProgressFn, SyncPlan, SyncRunner
@@ -79,7 +79,9 @@ class SyncService:
         try:
             conn_cfg = self.config.connections[connection_name]
         except KeyError:
-            raise SyncError(f"no connection named {connection_name!r} in the configuration") from None
+            raise SyncError(
+                f"no connection named {connection_name!r} in the configuration"
+            ) from None
         spec = self.registry.get(conn_cfg.connector)
         config = conn_cfg.config
         if self.base_dir is not None:
@@ -112,10 +114,12 @@ class SyncService:
             if resumed_run.full_refresh and not resumed_run.checkpoint:
                 start_state = {}
         else:
-            if full_refresh and not dry_run:
-                self.store.reset_sync(name)
-            start_state = {} if full_refresh else self.store.get_sync_state(name)
-            run_id = self.store.create_run(name, job_id=job_id, dry_run=dry_run, full_refresh=full_refresh)
+            # mirror compares the whole source with the destination, so it always reads everything
+            full_read = full_refresh or definition.mode == WriteMode.MIRROR.value
+            start_state = {} if full_read else self.store.get_sync_state(name)
+            run_id = self.store.create_run(
+                name, job_id=job_id, dry_run=dry_run, full_refresh=full_refresh
+            )
         with ExitStack() as stack:
             plan = self._plan(name, definition, stack, force=force)
             runner = SyncRunner(
@@ -125,6 +129,7 @@ class SyncService:
                 start_state=start_state,
                 dry_run=dry_run,
                 resumed=resumed_run is not None,
+                rewrite=resumed_run.full_refresh if resumed_run is not None else full_refresh,
                 progress=progress,
                 heartbeat=heartbeat,
                 initial_counts=dict(resumed_run.counts) if resumed_run is not None else None,
@@ -151,7 +156,9 @@ class SyncService:
         return outcome
 
     # ------------------------------------------------------------------ planning
-    def _plan(self, name: str, definition: SyncConfig, stack: ExitStack, *, force: bool) -> SyncPlan:
+    def _plan(
+        self, name: str, definition: SyncConfig, stack: ExitStack, *, force: bool
+    ) -> SyncPlan:
         source = self.connect(definition.source.connection)
         stack.callback(source.close)
         destination = self.connect(definition.destination.connection)
@@ -163,9 +170,13 @@ class SyncService:
             sink_options["key"] = definition.key
         sink = destination.sink(definition.destination.object, sink_options)
         mode = WriteMode(definition.mode)
-        if mode not in sink.modes and not (mode is WriteMode.MIRROR and WriteMode.UPSERT in sink.modes):
+        if mode not in sink.modes and not (
+            mode is WriteMode.MIRROR and WriteMode.UPSERT in sink.modes
+        ):
             supported = ", ".join(sorted(m.value for m in sink.modes))
-            raise SyncError(f"sync {name!r}: sink {sink.name!r} does not support mode {mode.value!r} (supports: {supported})")
+            raise SyncError(
+                f"sync {name!r}: sink {sink.name!r} does not support mode {mode.value!r} (supports: {supported})"
+            )
         key_field = definition.key or sink.key_field
         parse_options = getattr(stream, "parse_options", {}) or {}
         pipeline = RecordPipeline(
