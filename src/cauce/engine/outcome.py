@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,8 +46,13 @@ class RunOutcome:
             "dry_run": self.dry_run,
             "resumed": self.resumed,
             "counts": self.counts,
-            "samples": self.samples,
+            "samples": _plain(self.samples),
             "error": self.error,
             "notes": self.notes,
             "seconds": round(self.seconds, 3),
         }
+
+
+def _plain(value: Any) -> Any:
+    """Samples hold Decimals and dates; JSON-safe copies keep them readable (as strings)."""
+    return json.loads(json.dumps(value, default=str))
