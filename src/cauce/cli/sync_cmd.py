@@ -10,12 +10,20 @@ import typer
 from rich.table import Table
 
 from cauce.bootstrap import App, bootstrap, lease_seconds
-from cauce.cli.common import ConfigOption, JsonOption, console, err_console, fail, print_json, user_errors
+from cauce.cli.common import (
+    ConfigOption,
+    JsonOption,
+    console,
+    err_console,
+    fail,
+    print_json,
+    user_errors,
+)
 from cauce.cli.progress import RunProgress
 from cauce.engine.jobs import Job, JobContext, LocalExecutor
+from cauce.engine.jobs.scheduler import sync_dedupe_key
 from cauce.engine.outcome import RunOutcome
 from cauce.engine.rejects import export_rejects
-from cauce.engine.jobs.scheduler import sync_dedupe_key
 from cauce.engine.service import SYNC_JOB, SyncRunFailed
 
 app = typer.Typer(help="Run and inspect syncs.", no_args_is_help=True)
@@ -24,13 +32,24 @@ app = typer.Typer(help="Run and inspect syncs.", no_args_is_help=True)
 @app.command("run")
 def run_command(
     name: Annotated[str, typer.Argument(help="Name of the sync in cauce.yml.")],
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Write nothing; show what would change.")] = False,
-    full_refresh: Annotated[
-        bool, typer.Option("--full-refresh", help="Forget the cursor and fingerprints; read and write everything.")
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Write nothing; show what would change.")
     ] = False,
-    force: Annotated[bool, typer.Option("--force", help="Mirror mode: remove records beyond the safety threshold.")] = False,
+    full_refresh: Annotated[
+        bool,
+        typer.Option(
+            "--full-refresh", help="Forget the cursor and fingerprints; read and write everything."
+        ),
+    ] = False,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Mirror mode: remove records beyond the safety threshold."),
+    ] = False,
     rejects: Annotated[
-        Path | None, typer.Option("--rejects", help="Where to write rejected rows as CSV (default: .cauce/rejects/).")
+        Path | None,
+        typer.Option(
+            "--rejects", help="Where to write rejected rows as CSV (default: .cauce/rejects/)."
+        ),
     ] = None,
     json_out: JsonOption = False,
     config: ConfigOption = None,
@@ -42,7 +61,13 @@ def run_command(
             outcome = _run(application, name, dry_run, full_refresh, force, json_out)
             rejects_path = None
             if not dry_run and outcome.counts.get("rejected"):
-                rejects_path = rejects or application.config_path.parent / ".cauce" / "rejects" / f"{name}-run{outcome.run_id}.csv"
+                rejects_path = (
+                    rejects
+                    or application.config_path.parent
+                    / ".cauce"
+                    / "rejects"
+                    / f"{name}-run{outcome.run_id}.csv"
+                )
                 export_rejects(application.store, outcome.run_id, rejects_path)
         finally:
             application.close()
@@ -56,12 +81,16 @@ def run_command(
         raise typer.Exit(1)
 
 
-def _run(application: App, name: str, dry_run: bool, full_refresh: bool, force: bool, quiet: bool) -> RunOutcome:
+def _run(
+    application: App, name: str, dry_run: bool, full_refresh: bool, force: bool, quiet: bool
+) -> RunOutcome:
     application.syncs.definition(name)  # unknown sync: clear error before anything else
     title = f"{name} (dry run)" if dry_run else name
     with RunProgress(title, console, enabled=not quiet) as progress:
         if dry_run:
-            return application.syncs.run(name, dry_run=True, full_refresh=full_refresh, force=force, progress=progress.update)
+            return application.syncs.run(
+                name, dry_run=True, full_refresh=full_refresh, force=force, progress=progress.update
+            )
         outcomes: list[RunOutcome] = []
 
         def handler(job: Job, ctx: JobContext) -> dict[str, Any]:
@@ -84,17 +113,21 @@ def _run(application: App, name: str, dry_run: bool, full_refresh: bool, force: 
             SYNC_JOB,
             {"sync": name, "full_refresh": full_refresh, "force": force},
             dedupe_key=sync_dedupe_key(name),
-            max_attempts=1,
+            max_attempts=3,  # a run killed mid-way is taken over and resumed, twice at most
         )
         _claim_and_run(application, executor, job_id, name, quiet)
     if not outcomes:
         job = application.queue.get(job_id)
-        fail(f"sync {name!r} did not run: job {job_id} is {job.status if job else 'gone'}"
-             + (f" ({job.error})" if job and job.error else ""))
+        fail(
+            f"sync {name!r} did not run: job {job_id} is {job.status if job else 'gone'}"
+            + (f" ({job.error})" if job and job.error else "")
+        )
     return outcomes[-1]
 
 
-def _claim_and_run(application: App, executor: LocalExecutor, job_id: int, name: str, quiet: bool) -> None:
+def _claim_and_run(
+    application: App, executor: LocalExecutor, job_id: int, name: str, quiet: bool
+) -> None:
     """Run the job here; if another live process holds it, wait for its lease to end."""
     waited_note = False
     while True:
@@ -108,11 +141,15 @@ def _claim_and_run(application: App, executor: LocalExecutor, job_id: int, name:
                 f"{current.status if current else 'gone'}); see `cauce sync status {name}`"
             )
         if not waited_note and not quiet:
-            until = current.lease_expires_at.isoformat() if current.lease_expires_at else "soon"
-            err_console.print(
-                f"sync {name!r} is already running (job {job_id}, held by {current.owner}); "
-                f"waiting for it to finish or for its lease to expire ({until})..."
-            )
+            if current.status == "queued":
+                message = f"sync {name!r} is queued for a retry at {current.run_after:%H:%M:%S}; waiting..."
+            else:
+                until = f"{current.lease_expires_at:%H:%M:%S}" if current.lease_expires_at else "soon"
+                message = (
+                    f"sync {name!r} is already running (job {job_id}, held by {current.owner}); "
+                    f"waiting for it to finish or for its lease to expire ({until})..."
+                )
+            err_console.print(message)
             waited_note = True
         time.sleep(1.0)
 
@@ -123,11 +160,23 @@ def _print_outcome(outcome: RunOutcome, rejects_path: Path | None) -> None:
     head = "[bold]Dry run[/] of" if outcome.dry_run else "Run"
     state = "[green]succeeded[/]" if outcome.status == "succeeded" else "[red]failed[/]"
     resumed = " (resumed after an interruption)" if outcome.resumed else ""
-    console.print(f"{head} {outcome.run_id} of sync [bold]{outcome.sync}[/] {state}{resumed} in {outcome.seconds:.1f}s")
+    console.print(
+        f"{head} {outcome.run_id} of sync [bold]{outcome.sync}[/] {state}{resumed} in {outcome.seconds:.1f}s"
+    )
     table = Table(show_header=True, header_style="bold")
     table.add_column("outcome")
     table.add_column("records", justify="right")
-    for key in ("read", "created", "updated", "unchanged", "archived", "skipped", "rejected", "filtered", "duplicates"):
+    for key in (
+        "read",
+        "created",
+        "updated",
+        "unchanged",
+        "archived",
+        "skipped",
+        "rejected",
+        "filtered",
+        "duplicates",
+    ):
         if c.get(key) or key in ("read", "created", "updated", "unchanged", "rejected"):
             label = f"{key} ({verb})" if verb and key in ("created", "updated", "archived") else key
             table.add_row(label, f"{c.get(key, 0):,}")
@@ -177,7 +226,14 @@ def list_command(json_out: JsonOption = False, config: ConfigOption = None) -> N
     table = Table("sync", "source", "destination", "mode", "schedule", "last run")
     for row in rows:
         last = f"#{row['last_run']} {row['last_status']}" if row["last_run"] else "never"
-        table.add_row(row["name"], row["source"], row["destination"], row["mode"], row["schedule"] or "-", last)
+        table.add_row(
+            row["name"],
+            row["source"],
+            row["destination"],
+            row["mode"],
+            row["schedule"] or "-",
+            last,
+        )
     console.print(table)
 
 
@@ -223,13 +279,21 @@ def status_command(
     console.print(f"schedule: {data['schedule'] or 'manual'}")
     console.print(f"cursor: {data['state'] or 'none (next run reads everything)'}", highlight=False)
     console.print(f"records in destination written by this sync: {data['records_written']:,}")
-    table = Table("run", "status", "started", "read", "created", "updated", "unchanged", "rejected", "error")
+    table = Table(
+        "run", "status", "started", "read", "created", "updated", "unchanged", "rejected", "error"
+    )
     for r in data["runs"]:
         c = r["counts"] or {}
         status = f"{r['status']}{' (dry)' if r['dry_run'] else ''}"
         table.add_row(
-            str(r["id"]), status, str(r["started_at"])[:19], f"{c.get('read', 0):,}", f"{c.get('created', 0):,}",
-            f"{c.get('updated', 0):,}", f"{c.get('unchanged', 0):,}", f"{c.get('rejected', 0):,}",
+            str(r["id"]),
+            status,
+            str(r["started_at"])[:19],
+            f"{c.get('read', 0):,}",
+            f"{c.get('created', 0):,}",
+            f"{c.get('updated', 0):,}",
+            f"{c.get('unchanged', 0):,}",
+            f"{c.get('rejected', 0):,}",
             (r["error"] or "")[:60],
         )
     console.print(table)
