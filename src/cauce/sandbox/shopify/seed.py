@@ -1,0 +1,181 @@
+"""Turn a seeded :class:`~cauce.sandbox.world.World` into Shopify customers and orders.
+
+Customers are the contacts that bought something plus every third contact
+without orders (shops also hold accounts that never converted). Orders keep
+the World's ids, dates, totals and landing URLs; the landing URL becomes the
+order's ``customerJourneySummary.lastVisit`` with its parsed ``utm_*``
+parameters, which is what attribution reads.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import datetime, timedelta
+from decimal import Decimal
+from urllib.parse import parse_qs, urlsplit
+
+from cauce.sandbox.shopify.records import LineItem, ShopCustomer, ShopOrder, Visit
+from cauce.sandbox.world import Contact, World
+from cauce.sandbox.world import Order as WorldOrder
+
+FINANCIAL_STATUSES = frozenset(
+    {"AUTHORIZED", "EXPIRED", "PAID", "PARTIALLY_PAID", "PARTIALLY_REFUNDED", "PENDING", "REFUNDED", "VOIDED"}
+)
+_MARKETING_STATES = {
+    "subscribed": "SUBSCRIBED",
+    "unsubscribed": "UNSUBSCRIBED",
+    "cleaned": "INVALID",
+    "pending": "PENDING",
+    "transactional": "NOT_SUBSCRIBED",
+}
+#: Units of each currency per 1 EUR: fixed reference rates, so shop amounts are reproducible.
+_PER_EUR = {
+    "EUR": Decimal("1"), "USD": Decimal("1.08"), "GBP": Decimal("0.85"), "MXN": Decimal("18.5"),
+    "ARS": Decimal("950"), "BRL": Decimal("5.6"), "CLP": Decimal("1000"), "COP": Decimal("4300"),
+    "PEN": Decimal("4.05"), "UYU": Decimal("42"), "CAD": Decimal("1.47"), "CHF": Decimal("0.95"),
+    "JPY": Decimal("165"), "AUD": Decimal("1.65"), "SEK": Decimal("11.4"), "DKK": Decimal("7.46"),
+    "NOK": Decimal("11.6"), "PLN": Decimal("4.3"),
+}  # fmt: skip
+_REFERRERS = {
+    "google": "https://www.google.com/",
+    "facebook": "https://www.facebook.com/",
+    "instagram": "https://www.instagram.com/",
+    "tiktok": "https://www.tiktok.com/",
+}
+_TACTICS = {"email": "NEWSLETTER", "cpc": "AD", "paid": "AD", "social": "POST", "affiliate": "AFFILIATE"}
+
+
+def convert(amount: Decimal, from_currency: str, to_currency: str) -> Decimal:
+    """Convert with the fixed reference rates; unknown currencies convert 1:1."""
+    if from_currency == to_currency:
+        return amount
+    rate_from = _PER_EUR.get(from_currency, Decimal("1"))
+    rate_to = _PER_EUR.get(to_currency, Decimal("1"))
+    return (amount / rate_from * rate_to).quantize(Decimal("0.01"))
+
+
+def shop_currency_of(world: World | None) -> str:
+    """The shop's currency: the World's most common order currency (EUR for an empty World)."""
+    if world is None or not world.orders:
+        return "EUR"
+    return Counter(order.currency for order in world.orders).most_common(1)[0][0]
+
+
+def visit_from_landing(visit_id: int, landing: str | None, ordered_at: datetime) -> Visit | None:
+    """The last session before an order, as Shopify reconstructs it from the landing URL."""
+    if not landing:
+        return None
+    params = {k: v[0] for k, v in parse_qs(urlsplit(landing).query).items() if v}
+    utm = {name: params.get(f"utm_{name}") for name in ("campaign", "content", "medium", "source", "term")}
+    medium = (utm["medium"] or "").lower()
+    utm_source = (utm["source"] or "").lower()
+    is_email = medium in ("email", "newsletter") or "mc_cid" in params or utm_source == "mailchimp"
+    if is_email:
+        source, tactic = "email", "NEWSLETTER"
+    elif utm_source:
+        source, tactic = utm["source"] or "", _TACTICS.get(medium, "LINK")
+    else:
+        source, tactic = "direct", None
+    referrer = None if is_email else _REFERRERS.get(utm_source)
+    occurred = ordered_at - timedelta(minutes=3 + visit_id % 50)
+    return Visit(visit_id, occurred, landing, referrer, source, tactic, utm)
+
+
+def customer_from_contact(contact: Contact) -> ShopCustomer:
+    state = _MARKETING_STATES.get(contact.email_status.lower(), "NOT_SUBSCRIBED")
+    return ShopCustomer(
+        id=contact.id,
+        email=contact.email,
+        first_name=contact.first_name or None,
+        last_name=contact.last_name or None,
+        created_at=contact.created_at,
+        updated_at=contact.updated_at,
+        marketing_state=state,
+        opt_in_level="CONFIRMED_OPT_IN" if state == "SUBSCRIBED" else "SINGLE_OPT_IN",
+        marketing_updated_at=contact.updated_at if state != "NOT_SUBSCRIBED" else None,
+        state="ENABLED" if contact.id % 2 == 0 else "DISABLED",
+        locale=contact.locale.replace("_", "-"),
+        country=contact.country,
+    )
+
+
+def order_from_world(order: WorldOrder, customer_id: int | None, shop_currency: str, index: int) -> ShopOrder:
+    status = order.financial_status.upper()
+    status = status if status in FINANCIAL_STATUSES else "PENDING"
+    digits = "".join(ch for ch in order.name if ch.isdigit())
+    lines = tuple(
+        LineItem(order.id * 100 + n, line.title, line.quantity, line.price, sku=line.product_id)
+        for n, line in enumerate(order.lines, start=1)
+    )
+    return ShopOrder(
+        id=order.id,
+        number=int(digits) if digits else 1000 + index,
+        email=order.email or None,
+        customer_id=customer_id,
+        created_at=order.created_at,
+        updated_at=order.updated_at,
+        processed_at=order.processed_at,
+        total_price=order.total,
+        currency=order.currency,
+        shop_total_price=convert(order.total, order.currency, shop_currency),
+        financial_status=status,
+        source_name=order.source_name or None,
+        landing_site=order.landing_site,
+        cancelled_at=order.cancelled_at,
+        cancel_reason="CUSTOMER" if order.cancelled_at else None,
+        customer_accepts_marketing=False,
+        line_items=lines,
+        visit=visit_from_landing(order.id, order.landing_site, order.created_at),
+        refunded=order.total if status == "REFUNDED" else Decimal("0"),
+    )
+
+
+def seed(world: World | None, shop_currency: str) -> tuple[list[ShopCustomer], list[ShopOrder]]:
+    """Customers and orders for ``world``; customers carry their order statistics."""
+    if world is None:
+        return [], []
+    contacts = {contact.id: contact for contact in world.contacts}
+    by_email = {contact.email.lower(): contact.id for contact in world.contacts if contact.email}
+    orders: list[ShopOrder] = []
+    per_customer: dict[int, list[ShopOrder]] = defaultdict(list)
+    for index, world_order in enumerate(world.orders):
+        customer_id: int | None = world_order.customer_id if world_order.customer_id in contacts else None
+        if customer_id is None and world_order.email:
+            customer_id = by_email.get(world_order.email.lower())
+        order = order_from_world(world_order, customer_id, shop_currency, index)
+        orders.append(order)
+        if customer_id is not None:
+            per_customer[customer_id].append(order)
+    customers: list[ShopCustomer] = []
+    indexed: dict[int, int] = {}
+    for contact in world.contacts:
+        bought = sorted(per_customer.get(contact.id, []), key=lambda o: (o.created_at, o.id))
+        if not bought and contact.id % 3 != 0:
+            continue
+        base = customer_from_contact(contact)
+        for position, order in enumerate(bought):
+            indexed[order.id] = position
+        customers.append(with_order_stats(base, bought))
+    orders = [_with_index(order, indexed.get(order.id)) for order in orders]
+    return customers, orders
+
+
+def with_order_stats(customer: ShopCustomer, orders: list[ShopOrder]) -> ShopCustomer:
+    from dataclasses import replace
+
+    spent = sum((o.shop_total_price - o.refunded for o in orders if o.cancelled_at is None), Decimal("0"))
+    last = max(orders, key=lambda o: (o.created_at, o.id), default=None)
+    updated = max([customer.updated_at, *(o.created_at for o in orders)])
+    return replace(
+        customer,
+        orders_count=len(orders),
+        amount_spent=spent,
+        last_order_id=last.id if last else None,
+        updated_at=updated,
+    )
+
+
+def _with_index(order: ShopOrder, index: int | None) -> ShopOrder:
+    from dataclasses import replace
+
+    return replace(order, customer_order_index=index)
