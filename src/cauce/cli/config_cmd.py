@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from cauce.config.loader import find_config, load_config
+from cauce.config.loader import display_path, find_config, load_config
 from cauce.config.models import Config
 from cauce.config.starter import write_starter
 from cauce.errors import ConfigError, ConfigIssue
@@ -70,9 +70,9 @@ def validate_command(
         path = find_config(config)
         loaded = load_config(path, registry=default_registry)
     except ConfigError as exc:
-        _report_issues(exc.issues, str(path) if path else config, json_out)
+        _report_issues(exc.issues, display_path(path) if path else config, json_out)
         raise typer.Exit(1) from None
-    _report_ok(loaded, str(path), json_out)
+    _report_ok(loaded, display_path(path), json_out)
 
 
 def _report_issues(issues: list[ConfigIssue], file: str | None, json_out: bool) -> None:

@@ -43,6 +43,7 @@ class YamlDocument:
 
     file: str
     root: Any
+    lines: tuple[str, ...] = ()
 
     def line(self, loc: Sequence[str | int]) -> int | None:
         """The line of the deepest part of ``loc`` that exists in the file.
@@ -148,7 +149,7 @@ def parse_yaml(text: str, file: str) -> YamlDocument:
         raise ConfigError([_syntax_issue(exc, file, text)]) from None
     except YAMLError as exc:
         raise ConfigError([ConfigIssue(file, None, "", f"invalid YAML: {exc}")]) from None
-    return YamlDocument(file, root)
+    return YamlDocument(file, root, tuple(text.splitlines()))
 
 
 _DUPLICATE = re.compile(r'found duplicate key "(?P<key>.*?)" with value')

@@ -16,6 +16,8 @@ from croniter import CroniterBadCronError, CroniterBadDateError, CroniterError, 
 from cauce.config.document import Loc, Position, YamlDocument
 from cauce.config.messages import dotted
 from cauce.errors import ConfigIssue
+from cauce.mapping.conditions import ConditionSyntaxError, parse_condition
+from cauce.mapping.mapper import validate_mapping
 
 CRON_EXPECTED = "5 fields 'minute hour day month weekday' such as '*/15 * * * *', or @daily"
 _CRON_FIELDS = (
@@ -82,49 +84,33 @@ def condition_position(
         return document.line(loc), None
     style = document.scalar_style(loc)
     before = text[:offset]
-    if style in ("literal", "folded"):
+    if style == "literal":
         line = start.line + 1 + before.count("\n")
-        return line, None
-    if "\n" in before:
-        return start.line + before.count("\n"), None
+        if line > len(document.lines):
+            return line, None
+        first = document.lines[start.line] if start.line < len(document.lines) else ""
+        indent = len(first) - len(first.lstrip(" "))
+        return line, indent + offset - (before.rfind("\n") + 1) + 1
+    if style == "folded" or "\n" in before:
+        return start.line, None
     quote = 1 if style == "quoted" else 0
     return start.line, start.column + quote + offset
 
 
 def check_where(document: YamlDocument, loc: Loc, text: str) -> list[ConfigIssue]:
     """A ``where`` condition must parse; the error points at the offending column."""
-    from cauce.mapping.conditions import ConditionSyntaxError, parse_condition
-
     try:
         parse_condition(text)
     except ConditionSyntaxError as exc:
-        offset = _offset(exc, text)
+        offset = max(0, min(exc.position, len(text)))
         line, column = condition_position(document, loc, text, offset)
-        reason = _reason(exc)
-        message = f"invalid condition at character {offset + 1} of the condition: {reason}"
+        message = f"invalid condition: {exc.message} (at character {offset + 1})"
         return [ConfigIssue(document.file, line, dotted(loc), message, None, None, column)]
     return []
 
 
-def _offset(exc: Exception, text: str) -> int:
-    position = getattr(exc, "position", None)
-    if isinstance(position, int):
-        return max(0, min(position, len(text)))
-    column = getattr(exc, "column", None)
-    if isinstance(column, int):
-        return max(0, min(column - 1, len(text)))
-    return 0
-
-
-def _reason(exc: Exception) -> str:
-    reason = getattr(exc, "reason", None) or getattr(exc, "message", None) or str(exc)
-    return str(reason).strip().splitlines()[0] if str(reason).strip() else type(exc).__name__
-
-
 def check_mapping(document: YamlDocument, loc: Loc, spec: dict[str, Any]) -> list[ConfigIssue]:
     """Every problem ``validate_mapping`` finds, positioned at its key inside ``mapping``."""
-    from cauce.mapping.mapper import validate_mapping
-
     issues = []
     for key_path, message in validate_mapping(spec):
         full = (*loc, *_mapping_loc(spec, key_path))
@@ -146,5 +132,5 @@ def _mapping_loc(spec: dict[str, Any], key_path: str | Sequence[str | int]) -> L
             value = spec[head]
             if rest and isinstance(value, dict):
                 return (head, *_mapping_loc(value, ".".join(rest)))
-            return (head, *rest)
+            return (head,)
     return (key_path,)

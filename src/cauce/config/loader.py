@@ -69,7 +69,7 @@ def load_config(
 ) -> Config:
     """Load and fully validate a configuration file; raise ConfigError listing every problem."""
     file_path = Path(path)
-    shown = _shown(file_path, Path.cwd()) if file_path.is_absolute() else str(file_path)
+    shown = display_path(file_path)
     text = _read(file_path, shown)
     document = parse_yaml(text, shown)
     config = validate_document(document, env=env, registry=registry)
@@ -147,6 +147,11 @@ def _read(path: Path, shown: str) -> str:
 def _sorted_unique(issues: list[ConfigIssue]) -> list[ConfigIssue]:
     unique = list(dict.fromkeys(issues))
     return sorted(unique, key=lambda issue: (issue.line or 0, issue.column or 0))
+
+
+def display_path(path: Path) -> str:
+    """How to name a file to the user: relative to the working folder when inside it."""
+    return _shown(path, Path.cwd()) if path.is_absolute() else str(path)
 
 
 def _shown(path: Path, folder: Path) -> str:

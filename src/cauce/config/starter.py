@@ -58,8 +58,7 @@ syncs:
   contacts_to_warehouse:
     # What to read: a connection above and one of its streams.
     source: {connection: files, stream: contacts}
-    # Where to write: a connection above and one of its objects (here a table,
-    # created when it does not exist).
+    # Where to write: a connection above and one of its objects (here a table).
     destination: {connection: warehouse, object: contacts}
     # The destination field that identifies a record (default: the sink's own key).
     key: email
@@ -75,14 +74,19 @@ syncs:
     # Only records that meet this condition are synced, e.g.
     # where: "country = 'ES' and email is not empty"
     # How source fields become destination fields; without it records are
-    # written as they are read. Destination field: source field, e.g.
+    # written as they are read. Each line is "destination: source", e.g.
     # mapping:
-    #   email: email
-    #   first_name: firstname
+    #   email: email                                  # copy a field
+    #   first_name: {field: firstname, default: ""}   # with a default
+    #   signed_up: {field: signup, type: date, format: "%d/%m/%Y"}
+    #   source: {value: newsletter}                   # a constant
+    #   full_name: "{{ firstname }} {{ lastname }}"   # an expression
     # Records per write; capped by what the destination accepts in one batch.
     batch_size: 500
-    # Extra settings for the stream and the sink, e.g. the CSV encoding:
-    # options: {encoding: cp1252}
+    # Settings for this sync's stream and sink, on top of the connection's.
+    # create_table: the SQL sink creates the table on the first run.
+    # Others, e.g. encoding: cp1252 for the CSV files.
+    options: {create_table: true}
 """
 
 

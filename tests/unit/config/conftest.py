@@ -101,3 +101,15 @@ def problems(load: LoadFn) -> ProblemsFn:
         return [str(issue) for issue in caught.value.issues]
 
     return run
+
+
+@pytest.fixture
+def registry_with_broken(registry: Registry) -> None:
+    """The catalogue as it looks when an installed plugin raised on import."""
+    registry.load_errors["broken"] = "ImportError: No module named 'ldap'"
+
+
+@pytest.fixture
+def crm() -> ConnectorSpec:
+    """A connector with a secret, a nested setting, streams and a sink with modes."""
+    return CRM
