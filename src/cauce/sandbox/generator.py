@@ -39,7 +39,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from itertools import accumulate
 
-from faker import Faker
+from faker import Factory
 
 from cauce.sandbox.catalog import LANDING_PATHS, PRODUCTS, SHOP_DOMAIN, THEMES
 from cauce.sandbox.locales import LOCALES, LocaleProfile
@@ -111,10 +111,10 @@ def generate_world(
 
 @cache
 def _name_pools(locale: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    fake = Faker(locale)
+    fake = Factory.create(locale, providers=["faker.providers.person"])
     fake.seed_instance(_POOL_SEED)
-    first = tuple(dict.fromkeys(fake.first_name() for _ in range(_POOL_SIZE)))
-    last = tuple(dict.fromkeys(fake.last_name() for _ in range(_POOL_SIZE)))
+    first = tuple(dict.fromkeys(fake.format("first_name") for _ in range(_POOL_SIZE)))
+    last = tuple(dict.fromkeys(fake.format("last_name") for _ in range(_POOL_SIZE)))
     return first, last
 
 
