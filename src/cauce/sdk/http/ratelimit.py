@@ -162,7 +162,7 @@ class HeaderRateLimiter:
     pace becomes ``limit / interval * safety`` — so a Professional HubSpot
     account (190/10 s) speeds up on its own. ``remaining`` below what the
     bucket believes (another app shares the quota) lowers the bucket; zero
-    remaining pauses one slot. ``Retry-After`` pauses every thread.
+    remaining empties it, so the next request waits one slot. ``Retry-After`` pauses every thread.
     ``daily_remaining_header`` at zero stops the run with a ``RetryableError``
     that says when it can go on. Use :meth:`hubspot` or :meth:`shopify_rest`
     for the known providers.
@@ -255,11 +255,7 @@ class HeaderRateLimiter:
         if limit and self.adapt_capacity:
             self.bucket.update(capacity=limit)
         if remaining is not None:
-            if remaining <= 0:
-                slot = interval / limit if (limit and interval) else 1.0 / self.bucket.rate
-                self.bucket.pause(slot)
-            else:
-                self.bucket.update(available=remaining)
+            self.bucket.update(available=max(0.0, remaining))
         secondly = _number(headers, self.secondly_remaining_header)
         if secondly is not None and secondly <= 0:
             self.bucket.pause(1.0)
