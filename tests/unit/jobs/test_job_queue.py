@@ -75,10 +75,10 @@ def test_dedupe_key_returns_the_pending_job_instead_of_a_second_one(queue: JobQu
 
 def test_expired_lease_lets_another_worker_take_the_job_over(queue: JobQueue) -> None:
     job_id = queue.enqueue("sync", {})
-    assert queue.claim("worker-a", lease_seconds=0.2) is not None
-    assert queue.claim("worker-b", lease_seconds=0.2) is None, "lease still valid"
+    assert queue.claim("worker-a", lease_seconds=0.5) is not None
+    assert queue.claim("worker-b", lease_seconds=0.5) is None, "lease still valid"
 
-    time.sleep(0.3)
+    time.sleep(0.6)
     taken = queue.claim("worker-b", lease_seconds=30)
 
     assert taken is not None and taken.id == job_id
@@ -94,11 +94,11 @@ def test_expired_lease_lets_another_worker_take_the_job_over(queue: JobQueue) ->
 
 def test_heartbeat_keeps_the_lease_alive(queue: JobQueue) -> None:
     job_id = queue.enqueue("sync", {})
-    queue.claim("worker-a", lease_seconds=0.3)
+    queue.claim("worker-a", lease_seconds=1.0)
 
     for _ in range(4):
-        time.sleep(0.1)
-        assert queue.heartbeat(job_id, "worker-a", 0.3)
+        time.sleep(0.3)
+        assert queue.heartbeat(job_id, "worker-a", 1.0)
 
     assert queue.claim("worker-b") is None
 

@@ -125,11 +125,11 @@ def test_background_heartbeat_keeps_a_slow_job_from_being_taken_over(queue: JobQ
 
     def slow(job: Job, ctx: JobContext) -> dict[str, Any]:
         started.set()
-        time.sleep(1.0)
+        time.sleep(1.5)
         return {"ok": True}
 
     job_id = queue.enqueue("sync", {})
-    executor = LocalExecutor(queue, {"sync": slow}, lease_seconds=0.3, worker_id="slow-worker")
+    executor = LocalExecutor(queue, {"sync": slow}, lease_seconds=0.6, worker_id="slow-worker")
     runner = threading.Thread(target=executor.run_one)
     runner.start()
     started.wait(5)

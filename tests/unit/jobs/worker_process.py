@@ -66,7 +66,7 @@ def hang(store: Store, workdir: Path, name: str) -> None:
             time.sleep(0.05)
             ctx.heartbeat()
 
-    LocalExecutor(queue, {"sync": block}, lease_seconds=0.6, worker_id=name).run_one()
+    LocalExecutor(queue, {"sync": block}, lease_seconds=1.0, worker_id=name).run_one()
 
 
 def main() -> None:
