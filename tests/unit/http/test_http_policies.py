@@ -201,12 +201,19 @@ def test_shopify_call_limit_header_aligns_the_bucket() -> None:
     assert limiter.before_request() == pytest.approx(0.5)
 
 
-def test_hubspot_secondly_remaining_zero_pauses_a_second() -> None:
+def test_hubspot_secondly_headers_cap_the_pace_and_zero_remaining_waits_a_slot() -> None:
     t = FakeTime()
-    limiter = HeaderRateLimiter.hubspot()
-    limiter.bucket = TokenBucket(100, 1, clock=t.clock, sleep=t.sleep)
-    limiter.after_response(response(200, {}, **{"X-HubSpot-RateLimit-Secondly-Remaining": "0"}))
-    assert limiter.before_request() >= 1.0
+    limiter = HeaderRateLimiter.hubspot(limit=190)
+    limiter.bucket = TokenBucket(19, 1, clock=t.clock, sleep=t.sleep)
+    headers = {
+        "X-HubSpot-RateLimit-Max": "190",
+        "X-HubSpot-RateLimit-Interval-Milliseconds": "10000",
+        "X-HubSpot-RateLimit-Secondly": "10",
+        "X-HubSpot-RateLimit-Secondly-Remaining": "0",
+    }
+    limiter.after_response(response(200, {}, **headers))
+    assert limiter.bucket.rate == pytest.approx(10 * 0.95)
+    assert limiter.before_request() == pytest.approx(1 / 9.5)
 
 
 # -- redaction ------------------------------------------------------------------------------

@@ -162,7 +162,9 @@ class HeaderRateLimiter:
     pace becomes ``limit / interval * safety`` — so a Professional HubSpot
     account (190/10 s) speeds up on its own. ``remaining`` below what the
     bucket believes (another app shares the quota) lowers the bucket; zero
-    remaining empties it, so the next request waits one slot. ``Retry-After`` pauses every thread.
+    remaining empties it, so the next request waits one slot; the same for a
+    secondly quota (``secondly_header`` also caps the pace). ``Retry-After``
+    pauses every thread.
     ``daily_remaining_header`` at zero stops the run with a ``RetryableError``
     that says when it can go on. Use :meth:`hubspot` or :meth:`shopify_rest`
     for the known providers.
@@ -177,6 +179,7 @@ class HeaderRateLimiter:
         remaining_header: str | None = None,
         interval_ms_header: str | None = None,
         used_limit_header: str | None = None,
+        secondly_header: str | None = None,
         secondly_remaining_header: str | None = None,
         daily_remaining_header: str | None = None,
         interval: float | None = None,
@@ -191,6 +194,7 @@ class HeaderRateLimiter:
         self.remaining_header = remaining_header
         self.interval_ms_header = interval_ms_header
         self.used_limit_header = used_limit_header
+        self.secondly_header = secondly_header
         self.secondly_remaining_header = secondly_remaining_header
         self.daily_remaining_header = daily_remaining_header
         self.interval = interval
@@ -198,7 +202,7 @@ class HeaderRateLimiter:
         self.adapt_capacity = adapt_capacity
         self.provider = provider
         self._daily_exhausted = False
-        self._limit: float | None = None
+        self._pace: float | None = None
 
     @classmethod
     def hubspot(cls, limit: int = 100, interval: float = 10.0) -> HeaderRateLimiter:
@@ -209,6 +213,7 @@ class HeaderRateLimiter:
             limit_header="X-HubSpot-RateLimit-Max",
             remaining_header="X-HubSpot-RateLimit-Remaining",
             interval_ms_header="X-HubSpot-RateLimit-Interval-Milliseconds",
+            secondly_header="X-HubSpot-RateLimit-Secondly",
             secondly_remaining_header="X-HubSpot-RateLimit-Secondly-Remaining",
             daily_remaining_header="X-HubSpot-RateLimit-Daily-Remaining",
             interval=interval,
@@ -249,16 +254,21 @@ class HeaderRateLimiter:
             except ValueError:
                 pass
         interval = interval_ms / 1000 if interval_ms else self.interval
-        if limit and interval and limit != self._limit:
-            self._limit = limit
-            self.bucket.update(rate=limit / interval * self.safety)
+        per_second = _number(headers, self.secondly_header)
+        if limit and interval:
+            pace = limit / interval
+            if per_second:
+                pace = min(pace, per_second)
+            if pace != self._pace:
+                self._pace = pace
+                self.bucket.update(rate=pace * self.safety)
         if limit and self.adapt_capacity:
             self.bucket.update(capacity=limit)
         if remaining is not None:
             self.bucket.update(available=max(0.0, remaining))
         secondly = _number(headers, self.secondly_remaining_header)
         if secondly is not None and secondly <= 0:
-            self.bucket.pause(1.0)
+            self.bucket.update(available=0.0)
         daily = _number(headers, self.daily_remaining_header)
         if daily is not None and daily <= 0:
             self._daily_exhausted = True
