@@ -219,7 +219,7 @@ def test_an_empty_world_is_allowed() -> None:
 @pytest.mark.slow
 def test_a_hundred_thousand_contacts_and_fifty_thousand_orders_take_seconds() -> None:
     generate_world(1, 10, 10, 1)  # name pools are built once per process
-    began = time.perf_counter()
+    began = time.process_time()
     world = generate_world(11, 100_000, 50_000, 5)
-    assert time.perf_counter() - began < 8
+    assert time.process_time() - began < 8, "CPU seconds (wall time varies with machine load)"
     assert len(world.contacts) == 100_000 and len(world.orders) == 50_000

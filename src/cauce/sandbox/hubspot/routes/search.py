@@ -1,0 +1,24 @@
+"""``POST /crm/v3/objects/contacts/search`` (limited separately, see ``ratelimit``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Body
+
+from cauce.sandbox.hubspot import search
+from cauce.sandbox.hubspot.deps import State, property_names
+
+router = APIRouter(prefix="/crm/v3/objects/contacts")
+
+
+@router.post("/search")
+def search_contacts(state: State, body: dict[str, Any] = Body(...)) -> dict[str, Any]:
+    request = search.parse_request(body, state.properties)
+    page, total = search.run(state.snapshot(), request, state.properties)
+    names = property_names(request.properties)
+    answer: dict[str, Any] = {"total": total, "results": [record.as_json(names) for record in page]}
+    following = request.offset + len(page)
+    if page and following < total:
+        answer["paging"] = {"next": {"after": str(following)}}
+    return answer
