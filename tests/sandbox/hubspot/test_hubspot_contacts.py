@@ -6,7 +6,6 @@ import re
 import time
 
 import httpx
-
 from tests.sandbox.hubspot.conftest import Emulator
 
 ISO_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
