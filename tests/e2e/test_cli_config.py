@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -115,6 +116,28 @@ def test_init_writes_a_starter_that_validates_straight_away(project: Path) -> No
     checked = cauce("validate", cwd=project)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert checked.stdout.strip() == "cauce.yml: 2 connections, 1 sync: OK"
+
+
+def test_the_starter_sync_runs_once_its_csv_exists(project: Path, tmp_path: Path) -> None:
+    cli("init", cwd=project)
+    (project / "data").mkdir()
+    (project / "data" / "contacts.csv").write_text(
+        "email;firstname\nana@example.com;Ana\nbo@example.com;Bo\n", encoding="cp1252"
+    )
+
+    result = cauce(
+        "sync",
+        "run",
+        "contacts_to_warehouse",
+        "--config",
+        str(project / "cauce.yml"),
+        cwd=tmp_path,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    with sqlite3.connect(project / "warehouse.db") as db:
+        rows = db.execute("SELECT email, firstname FROM contacts ORDER BY email").fetchall()
+    assert rows == [("ana@example.com", "Ana"), ("bo@example.com", "Bo")]
 
 
 def test_init_refuses_to_overwrite_an_existing_file_unless_forced(project: Path) -> None:

@@ -68,8 +68,8 @@ syncs:
     #         (refuses to remove more than mirror.max_delete_percent in one run).
     mode: upsert
     # mirror: {max_delete_percent: 10}
-    # When to run by itself (cron: minute hour day month weekday), under
-    # `cauce serve` or `cauce worker`. Without it the sync runs on demand.
+    # When to run by itself (cron: minute hour day month weekday) while
+    # `cauce worker` is running. Without it the sync runs on demand only.
     # schedule: "*/15 * * * *"
     # Only records that meet this condition are synced, e.g.
     # where: "country = 'ES' and email is not empty"
