@@ -3,10 +3,11 @@
 One audience (``MAILCHIMP_LIST_ID``) holds a member per contact (status =
 ``contact.email_status``, FNAME/LNAME/CITY/COUNTRY/PHONE merge values,
 ``last_changed`` = ``contact.updated_at``); campaigns and their activity make
-the reports; each unsubscribed contact who received a campaign appears as an
-unsubscribe of the last campaign sent to them (a self-unsubscribe: the API
-cannot resubscribe them). One e-commerce store exists without orders: Cauce's
-Shop -> ESP flow fills it. Members are built directly, without webhooks.
+the reports (``open``/``click``/``bounce`` activity goes to email-activity, an
+``unsubscribe`` activity to the campaign's unsubscribe report). Unsubscribed
+contacts unsubscribed themselves, so the API cannot resubscribe them. One
+e-commerce store exists without orders: Cauce's Shop -> ESP flow fills it.
+Members are built directly, without webhooks.
 """
 
 from __future__ import annotations
@@ -48,10 +49,12 @@ def seed_state(state: MailchimpState, world: World | None) -> None:
     audience.add_merge_field("COUNTRY", "Country", "text")
     currencies: Counter[str] = Counter()
     if world is not None:
+        hash_of: dict[str, str] = {}
         for contact in world.contacts:
             member_hash = subscriber_hash(contact.email)
             if member_hash in audience.members:
                 continue
+            hash_of[contact.email] = member_hash
             audience._seq += 1
             created, updated = _utc(contact.created_at), _utc(contact.updated_at)
             member = Member(
@@ -81,7 +84,7 @@ def seed_state(state: MailchimpState, world: World | None) -> None:
             audience.order.append(member_hash)
             audience.by_contact_id[member.contact_id] = member_hash
             audience.status_counts[member.status] += 1
-        _seed_campaigns(state, world)
+        _seed_campaigns(state, world, hash_of)
         currencies.update(order.currency for order in world.orders)
     store_currency = currencies.most_common(1)[0][0] if currencies else "EUR"
     state.stores[STORE_ID] = Store(
@@ -100,11 +103,12 @@ def seed_state(state: MailchimpState, world: World | None) -> None:
     )
 
 
-def _seed_campaigns(state: MailchimpState, world: World) -> None:
+def _seed_campaigns(state: MailchimpState, world: World, hash_of: dict[str, str]) -> None:
     audience = state.lists[LIST_ID]
-    last_received: dict[str, Campaign] = {}
+    sent: Counter[str] = Counter()
     for source in sorted(world.campaigns, key=lambda c: c.send_time):
         sent_at = _utc(source.send_time)
+        hashes = [hash_of[email] for email in source.recipients if email in hash_of]
         campaign = Campaign(
             id=source.id,
             web_id=source.web_id,
@@ -113,30 +117,31 @@ def _seed_campaigns(state: MailchimpState, world: World) -> None:
             subject_line=source.subject,
             create_time=sent_at,
             send_time=sent_at,
+            emails_sent=source.emails_sent or len(hashes),
+            recipients=dict.fromkeys(hashes),
         )
-        for email in source.recipients:
-            member_hash = subscriber_hash(email)
-            member = audience.members.get(member_hash)
-            if member is None:
-                continue
-            campaign.recipients[member_hash] = None
-            member.campaigns_sent += 1
-            last_received[member_hash] = campaign
-        campaign.emails_sent = source.emails_sent or len(campaign.recipients)
+        sent.update(hashes)
         state.campaigns[campaign.id] = campaign
+    for member_hash, count in sent.items():
+        audience.members[member_hash].campaigns_sent = count
     for activity in world.activities:
         target = state.campaigns.get(activity.campaign_id)
-        member = audience.members.get(subscriber_hash(activity.email))
-        if target is None or member is None:
+        found = hash_of.get(activity.email)
+        if target is None or found is None:
+            continue
+        member = audience.members[found]
+        when = _utc(activity.timestamp)
+        if activity.action == "unsubscribe":
+            target.unsubscribes.append(Unsubscribe(found, when, ""))
             continue
         event = Activity(
-            action=activity.action,
-            timestamp=_utc(activity.timestamp),
-            url=activity.url or "",
-            type=activity.bounce_type or "",
+            activity.action, when, url=activity.url or "", type=activity.bounce_type or ""
         )
-        state._add_activity(target, member, event)
-    for member_hash, campaign in last_received.items():
-        member = audience.members[member_hash]
-        if member.status == "unsubscribed":
-            campaign.unsubscribes.append(Unsubscribe(member_hash, member.last_changed, ""))
+        events = target.activity.get(found)
+        if events is None:
+            events = target.activity[found] = []
+        events.append(event)
+        if activity.action == "open":
+            member.campaigns_opened.add(target.id)
+        elif activity.action == "click":
+            member.campaigns_clicked.add(target.id)
