@@ -124,6 +124,19 @@ class Expression:
             raise ExpressionError(f"{self.source!r} failed: {_describe(exc)}") from None
 
 
+def _defined(value: Any) -> Any:
+    """Replace Jinja's ``Undefined`` with ``None``, also inside lists and dicts built in place."""
+    if isinstance(value, Undefined):
+        return None
+    if isinstance(value, list):
+        return [_defined(item) for item in value]
+    if isinstance(value, tuple):
+        return tuple(_defined(item) for item in value)
+    if isinstance(value, dict):
+        return {key: _defined(item) for key, item in value.items()}
+    return value
+
+
 def _security_detail(exc: SecurityError) -> str:
     text = str(exc).removeprefix("access to ").removesuffix(" is unsafe.").rstrip(".")
     return text
@@ -152,7 +165,7 @@ def compile_expression(source: str, *, strict: bool = False) -> Expression:
         compiled = env.compile_expression(inner, undefined_to_none=True)
 
         def render_native(context: Mapping[str, Any]) -> Any:
-            return compiled(**context)
+            return _defined(compiled(**context))
 
         return Expression(source, render_native, names)
     template: Template = env.from_string(tree)

@@ -84,7 +84,9 @@ def _read_entry(
     if isinstance(entry, str):
         if not entry.strip():
             return None, [(dest, "the source field name is empty")]
-        entry = {"expr": entry} if "{{" in entry or "{%" in entry else {"field": entry}
+        shorthand = {"expr": entry} if "{{" in entry or "{%" in entry else {"field": entry}
+        rule, inner = _read_entry(dest, shorthand, decimal_comma)
+        return rule, [(dest, message) for _, message in inner]
     if not isinstance(entry, Mapping):
         return None, [
             (
