@@ -21,9 +21,40 @@ import tempfile
 import time
 from pathlib import Path
 
-FIRST = ["lucia", "mateo", "sofia", "hugo", "martina", "leo", "valentina", "santiago", "camila", "thiago", "julia", "daniel"]
-LAST = ["garcia", "fernandez", "martinez", "lopez", "sanchez", "gomez", "rodriguez", "hernandez", "diaz", "torres"]
-CITIES = [("Madrid", "ES"), ("Sevilla", "ES"), ("Ciudad de México", "MX"), ("Bogotá", "CO"), ("Buenos Aires", "AR"), ("Lima", "PE")]
+FIRST = [
+    "lucia",
+    "mateo",
+    "sofia",
+    "hugo",
+    "martina",
+    "leo",
+    "valentina",
+    "santiago",
+    "camila",
+    "thiago",
+    "julia",
+    "daniel",
+]
+LAST = [
+    "garcia",
+    "fernandez",
+    "martinez",
+    "lopez",
+    "sanchez",
+    "gomez",
+    "rodriguez",
+    "hernandez",
+    "diaz",
+    "torres",
+]
+CITIES = [
+    ("Madrid", "ES"),
+    ("Sevilla", "ES"),
+    ("Ciudad de México", "MX"),
+    ("Bogotá", "CO"),
+    ("Buenos Aires", "AR"),
+    ("Lima", "PE"),
+]
 
 CONFIG = """
 store:
@@ -62,7 +93,7 @@ def row(i: int, rng: random.Random, version: int = 0) -> list[str]:
         f"{FIRST[i % 12]}.{LAST[i % 10]}{i}@example.com",
         FIRST[i % 12].title(),
         LAST[i % 10].title(),
-        city,
+        city if not version else f"{city} (moved)",
         country,
         f"+34 6{i % 100000000:08d}",
         f"{rng.randint(0, 500000) / 100:.2f}",
@@ -72,7 +103,18 @@ def row(i: int, rng: random.Random, version: int = 0) -> list[str]:
     ]
 
 
-HEADER = ["email", "first_name", "last_name", "city", "country", "phone", "total_spent", "last_order_on", "lifecycle_stage", "version"]
+HEADER = [
+    "email",
+    "first_name",
+    "last_name",
+    "city",
+    "country",
+    "phone",
+    "total_spent",
+    "last_order_on",
+    "lifecycle_stage",
+    "version",
+]
 
 
 def write_csv(path: Path, rows: int, changed: set[int]) -> None:
@@ -93,7 +135,20 @@ def run_measured(config: Path, sync: str) -> dict[str, object]:
         err = os.open(str(config.parent / f"{sync}.err"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
         os.dup2(out, 1)
         os.dup2(err, 2)
-        os.execv(sys.executable, [sys.executable, "-m", "cauce.cli.main", "sync", "run", sync, "--json", "--config", str(config)])
+        os.execv(
+            sys.executable,
+            [
+                sys.executable,
+                "-m",
+                "cauce.cli.main",
+                "sync",
+                "run",
+                sync,
+                "--json",
+                "--config",
+                str(config),
+            ],
+        )
     _, status, usage = os.wait4(pid, 0)
     seconds = time.monotonic() - started
     if status != 0:
@@ -116,9 +171,13 @@ def main() -> None:
         csv_path = data / "contacts.csv"
         t0 = time.monotonic()
         write_csv(csv_path, args.rows, set())
-        print(f"generated {args.rows:,} rows ({csv_path.stat().st_size / 1e6:.0f} MB) in {time.monotonic() - t0:.1f}s")
+        print(
+            f"generated {args.rows:,} rows ({csv_path.stat().st_size / 1e6:.0f} MB) in {time.monotonic() - t0:.1f}s"
+        )
         config = base / "cauce.yml"
-        config.write_text(CONFIG.format(store=base / "store.db", data=data, db=base / "warehouse.db"))
+        config.write_text(
+            CONFIG.format(store=base / "store.db", data=data, db=base / "warehouse.db")
+        )
         results = []
         for phase, sync in (("first run", "to_null"), ("first run", "to_sqlite")):
             results.append((phase, sync, run_measured(config, sync)))
@@ -126,7 +185,9 @@ def main() -> None:
         write_csv(csv_path, args.rows, changed)
         for sync in ("to_null", "to_sqlite"):
             results.append((f"{args.change:.0%} changed", sync, run_measured(config, sync)))
-        print(f"\n{'phase':<14} {'sync':<10} {'read':>10} {'written':>9} {'seconds':>8} {'records/s':>10} {'peak RSS':>9}")
+        print(
+            f"\n{'phase':<14} {'sync':<10} {'read':>10} {'written':>9} {'seconds':>8} {'records/s':>10} {'peak RSS':>9}"
+        )
         for phase, sync, r in results:
             counts = r["counts"]  # type: ignore[index]
             written = counts["created"] + counts["updated"]  # type: ignore[index]
@@ -139,7 +200,9 @@ def main() -> None:
         for phase, sync, r in results[2:]:
             counts = r["counts"]  # type: ignore[index]
             written = counts["created"] + counts["updated"]  # type: ignore[index]
-            verdict = "exactly the changed rows" if written == expected else f"EXPECTED {expected:,}"
+            verdict = (
+                "exactly the changed rows" if written == expected else f"EXPECTED {expected:,}"
+            )
             print(f"re-sync {sync}: wrote {written:,} rows — {verdict}")
 
 

@@ -87,6 +87,7 @@ class SyncRunner:
         self._rows: list[RowResultRecord] = []
         self._batch_counts = empty_counts()
         self._since_commit = 0
+        self._read_counted = 0
         self._last_item: Record | None = None
         self._last_line: int | None = None
         self._checkpoint: dict[str, Any] = dict(start_state)
@@ -100,18 +101,27 @@ class SyncRunner:
         started = time.monotonic()
         plan = self.plan
         try:
+            prepare = plan.pipeline.prepare
+            batch_size = plan.batch_size
+            commit_every = self._commit_every
+            track_last = plan.stream.ordered
+            track_best = not track_last and plan.stream.cursor_field is not None
             for item in plan.stream.read(self.start_state):
-                self._count("read")
                 self._since_commit += 1
                 if isinstance(item, Rejected):
                     self._reject("", item.reason, item.line, item.raw)
                 else:
-                    self._track_position(item)
-                    self._accept(plan.pipeline.prepare(item))
-                if (
-                    len(self._pending) >= plan.batch_size
-                    or self._since_commit >= self._commit_every
-                ):
+                    if track_last:
+                        self._last_item = item
+                        self._last_line = item.get(LINE_FIELD)
+                    elif track_best:
+                        self._track_best(item)
+                    result = prepare(item)
+                    if type(result) is Prepared and result.key not in self._pending:
+                        self._pending[result.key] = result
+                    else:
+                        self._accept(result)
+                if len(self._pending) >= batch_size or self._since_commit >= commit_every:
                     self._flush()
             self._flush()
             if plan.mode is WriteMode.MIRROR:
@@ -194,6 +204,8 @@ class SyncRunner:
 
     # ------------------------------------------------------------------ batches
     def _flush(self) -> None:
+        self._count("read", self._since_commit - self._read_counted)
+        self._read_counted = self._since_commit
         pending, self._pending = self._pending, {}
         if pending:
             self._diff_and_write(pending)
@@ -213,6 +225,7 @@ class SyncRunner:
         self._rows = []
         self._batch_counts = empty_counts()
         self._since_commit = 0
+        self._read_counted = 0
         self.heartbeat()
         if self.progress is not None:
             self.progress(self.counts)
