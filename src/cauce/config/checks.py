@@ -149,6 +149,12 @@ class Checker:
             self.issues.extend(
                 issues_from_validation(exc, self.document, model=model, prefix=prefix, hide=hide)
             )
+        except Exception as exc:  # a plugin's validator may raise anything; report, don't crash
+            self.add(
+                prefix,
+                f"connector {spec.id!r} failed while checking these settings "
+                f"({type(exc).__name__}); report this to the connector's authors",
+            )
         if model.model_config.get("extra") in ("forbid", "allow"):
             return
         accepted = [info.alias or key for key, info in model.model_fields.items()]

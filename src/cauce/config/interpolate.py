@@ -23,6 +23,9 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from cauce.config.document import Loc
 
+MAX_VALUES = 100_000
+"""More values than this means aliases expanding without end ("billion laughs"), not a config."""
+
 _TOKEN = re.compile(r"\$\$\{|\$\{(?P<body>[^}]*)\}|\$\{")
 _BODY = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>.*))?$", re.DOTALL)
 
@@ -35,6 +38,10 @@ class Problem:
     message: str
 
 
+class TooLarge(Exception):
+    """The file expands to more than :data:`MAX_VALUES` values."""
+
+
 @dataclass
 class Interpolated:
     """Plain Python data of the whole file, with variables substituted."""
@@ -42,6 +49,7 @@ class Interpolated:
     data: Any
     variables: dict[Loc, tuple[str, ...]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    size: int = 0
 
     def hidden(self, loc: Loc) -> str | None:
         """How to refer to the value at ``loc`` (or inside it) if it came from the environment."""
@@ -53,13 +61,19 @@ class Interpolated:
 
 
 def interpolate(root: Any, env: Mapping[str, str]) -> Interpolated:
-    """Turn the round-trip tree into plain dicts, lists and scalars, substituting variables."""
+    """Turn the round-trip tree into plain dicts, lists and scalars, substituting variables.
+
+    Raises :class:`TooLarge` when YAML aliases expand the file beyond :data:`MAX_VALUES`.
+    """
     result = Interpolated(data=None)
     result.data = _walk(root, (), env, result)
     return result
 
 
 def _walk(node: Any, loc: Loc, env: Mapping[str, str], out: Interpolated) -> Any:
+    out.size += 1
+    if out.size > MAX_VALUES:
+        raise TooLarge(loc)
     if isinstance(node, CommentedMap | dict):
         return {str(key): _walk(value, (*loc, str(key)), env, out) for key, value in node.items()}
     if isinstance(node, CommentedSeq | list):

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from cauce.config.checks import Checker
 from cauce.config.document import YamlDocument, parse_yaml
-from cauce.config.interpolate import Interpolated, interpolate
+from cauce.config.interpolate import MAX_VALUES, Interpolated, TooLarge, interpolate
 from cauce.config.messages import describe_value, dotted, issues_from_validation
 from cauce.config.models import Config
 from cauce.errors import ConfigError, ConfigIssue
@@ -83,7 +83,17 @@ def validate_document(
     registry: Registry | None = None,
 ) -> Config:
     """Validate an already parsed document (used by :func:`load_config`)."""
-    values = interpolate(document.root, os.environ if env is None else env)
+    try:
+        values = interpolate(document.root, os.environ if env is None else env)
+    except TooLarge as exc:
+        loc = exc.args[0][:1] if exc.args else ()
+        message = (
+            f"the file expands to more than {MAX_VALUES} values, through YAML aliases (*name) "
+            "repeating each other; write the values out or use fewer aliases"
+        )
+        raise ConfigError(
+            [ConfigIssue(document.file, document.line(loc), dotted(loc), message)]
+        ) from None
     issues = [
         ConfigIssue(document.file, document.line(p.loc), dotted(p.loc), p.message)
         for p in values.problems
@@ -113,7 +123,7 @@ def _top_level(
                 document.file,
                 1,
                 "",
-                "the file must be a mapping with the sections store, connections and syncs",
+                "the file must be a mapping of sections: " + ", ".join(Config.model_fields),
                 "a mapping (key: value)",
                 describe_value(data),
             )

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from cauce.config import Config, load_config
 from cauce.errors import ConfigError
@@ -113,3 +113,26 @@ def registry_with_broken(registry: Registry) -> None:
 def crm() -> ConnectorSpec:
     """A connector with a secret, a nested setting, streams and a sink with modes."""
     return CRM
+
+
+class CrashingConfig(BaseModel):
+    directory: str
+
+    @field_validator("directory")
+    @classmethod
+    def _crash(cls, value: str) -> str:
+        raise TypeError("bug in a plugin")
+
+
+@pytest.fixture
+def registry_with_crashing(registry: Registry) -> None:
+    """A third-party connector whose settings validator has a bug."""
+    registry.register(
+        ConnectorSpec(
+            id="crashing",
+            display_name="Buggy plugin",
+            config_model=CrashingConfig,
+            factory=_connect,
+            dynamic_objects=True,
+        )
+    )

@@ -94,8 +94,8 @@ def test_a_file_that_is_a_list_is_refused(problems: ProblemsFn, config_file: Pat
     found = problems("- crm\n- files\n")
 
     assert found == [
-        f"{config_file}:1: the file must be a mapping with the sections store, connections and "
-        "syncs (expected a mapping (key: value), found a list)"
+        f"{config_file}:1: the file must be a mapping of sections: store, connections, syncs "
+        "(expected a mapping (key: value), found a list)"
     ]
 
 
@@ -240,3 +240,29 @@ syncs:
     assert "did you mean 'crm'?" in found[1]
     assert "DATA_DIR" in found[2]
     assert "unknown connection 'file'; did you mean 'files'?" in found[3]
+
+
+def test_aliases_that_expand_without_end_are_refused_quickly(problems: ProblemsFn) -> None:
+    rows = ['a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x", "x"]']
+    for name, previous in zip("bcdefg", "abcdef", strict=True):
+        rows.append(f"{name}: &{name} [{', '.join([f'*{previous}'] * 10)}]")
+
+    (found,) = problems("\n".join(rows) + "\n")
+
+    assert found.endswith(
+        ":5: e: the file expands to more than 100000 values, through YAML aliases (*name) "
+        "repeating each other; write the values out or use fewer aliases"
+    )
+
+
+def test_shared_settings_through_anchors_and_merge_keys_work(problems: ProblemsFn) -> None:
+    text = GOOD_SYNC.replace(
+        "syncs:\n",
+        "syncs:\n  base: &base\n    source: {connection: files, stream: leads}\n"
+        "    destination: {connection: crm, object: contacts}\n"
+        "  copy:\n    <<: *base\n    mode: upsrt\n",
+    )
+
+    (found,) = problems(text, env=TOKEN)
+
+    assert ":16: syncs.copy.mode: not one of the allowed values; did you mean 'upsert'?" in found

@@ -193,3 +193,16 @@ def test_a_store_url_that_is_not_a_url_is_refused_without_echoing_secrets(
     assert "p@ss" not in found
     assert ":2: store.url: not a database URL" in found
     assert found.endswith("found the value of ${STORE_URL})")
+
+
+def test_a_connector_whose_settings_check_crashes_is_reported_not_fatal(
+    problems: ProblemsFn, registry_with_crashing: None
+) -> None:
+    text = BASE.replace("connector: folder", "connector: crashing")
+
+    (found,) = problems(text, env=TOKEN)
+
+    assert found.endswith(
+        ":8: connections.files.config: connector 'crashing' failed while checking these "
+        "settings (TypeError); report this to the connector's authors"
+    )
