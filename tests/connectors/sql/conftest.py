@@ -92,3 +92,14 @@ def db_url(
     metadata.reflect(engine)
     metadata.drop_all(engine)
     engine.dispose()
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("postgresql", marks=pytest.mark.postgres),
+        pytest.param("mariadb", marks=pytest.mark.mariadb),
+    ]
+)
+def server_url(request: pytest.FixtureRequest, _server_databases: _Databases) -> str:
+    """URL of the session database on each server (for tests about hosts, users, passwords)."""
+    return _server_databases.get(request.param)

@@ -10,9 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from cauce.connectors.sql.client import check, create_engine, masked, parse_url
+from cauce.connectors.sql.client import (
+    check,
+    connection_failed,
+    create_engine,
+    masked,
+    parse_url,
+)
 from cauce.connectors.sql.sinks import TableSink
 from cauce.connectors.sql.streams import SqlStream
 from cauce.connectors.sql.tables import reflect
@@ -67,6 +74,7 @@ class SqlConnection(Connection):
 
     def stream(self, name: str, options: dict[str, Any] | None = None) -> SqlStream:
         opts = _options(_StreamOptions, options, f"stream {name!r}")
+        self._reachable()
         query = self.config.queries.get(name)
         table = None
         if query is None:
@@ -84,6 +92,7 @@ class SqlConnection(Connection):
 
     def sink(self, name: str, options: dict[str, Any] | None = None) -> TableSink:
         opts = _options(_SinkOptions, options, f"sink {name!r}")
+        self._reachable()
         return TableSink(
             self.engine,
             self.url,
@@ -93,6 +102,14 @@ class SqlConnection(Connection):
             create_table=opts.create_table,
             ignore_unknown_columns=opts.ignore_unknown_columns,
         )
+
+    def _reachable(self) -> None:
+        """Fail with the plain-words connection error before anything else can fail obscurely."""
+        try:
+            with self.engine.connect():
+                pass
+        except sa.exc.DBAPIError as exc:
+            raise connection_failed(exc, self.url) from None
 
     def check(self) -> CheckResult:
         return check(self.engine, self.url)

@@ -65,7 +65,11 @@ def redact(text: str, url: URL) -> str:
 def driver_message(exc: BaseException, url: URL) -> str:
     """The first meaningful line of a driver error, without the password or SQLAlchemy's footer."""
     original = getattr(exc, "orig", None) or exc
-    text = str(original).strip()
+    args: tuple[Any, ...] = tuple(getattr(original, "args", ()))
+    if len(args) == 2 and isinstance(args[0], int) and isinstance(args[1], str):
+        text = args[1].strip()  # MySQL drivers: (1406, "Data too long for column 'name'")
+    else:
+        text = str(original).strip()
     text = re.sub(r"\(Background on this error at: [^)]*\)", "", text).strip()
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     return redact(lines[0] if lines else type(original).__name__, url)

@@ -72,7 +72,8 @@ class TableSink(Sink):
         self._schema = schema
         self._create_table = create_table
         self._ignore_unknown = ignore_unknown_columns
-        self._where = f"table {qualified(name, schema)} of {masked(url)}"
+        self._table_name = qualified(name, schema)
+        self._where = f"table {self._table_name} of {masked(url)}"
         self._table: sa.Table | None = None
         if sa.inspect(engine).has_table(name, schema=schema) or not create_table:
             self._table = reflect(engine, name, schema, masked(url))
@@ -120,7 +121,9 @@ class TableSink(Sink):
                     results.extend(self._apply(conn, table, [row], mode))
             except _ROW_ERRORS as exc:
                 self._raise_if_not_about_rows(exc)
-                reason = f"{self._where} refused the row: {driver_message(exc, self._url)}"
+                reason = (
+                    f"table {self._table_name} refused the row: {driver_message(exc, self._url)}"
+                )
                 results.append(RowResult(row[0], RowStatus.REJECTED, reason))
         return results
 
