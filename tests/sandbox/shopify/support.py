@@ -87,9 +87,13 @@ class Shopify:
     def endpoint(self) -> str:
         return f"{self.url}/admin/api/{SHOPIFY_API_VERSION}/graphql.json"
 
-    def post(self, query: str, variables: dict[str, Any] | None = None, **headers: str) -> httpx.Response:
+    def post(
+        self, query: str, variables: dict[str, Any] | None = None, **headers: str
+    ) -> httpx.Response:
         sent = {"X-Shopify-Access-Token": SHOPIFY_ACCESS_TOKEN, **headers}
-        return self.client.post(self.endpoint, json={"query": query, "variables": variables or {}}, headers=sent)
+        return self.client.post(
+            self.endpoint, json={"query": query, "variables": variables or {}}, headers=sent
+        )
 
     def gql(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         response = self.post(query, variables)

@@ -40,7 +40,9 @@ def test_unknown_version_is_404_not_found(shopify: Shopify) -> None:
 
 
 def test_old_version_falls_forward_to_the_oldest_supported(shopify: Shopify) -> None:
-    status, body, headers = _post(shopify, "2023-04", **{"X-Shopify-Access-Token": SHOPIFY_ACCESS_TOKEN})
+    status, body, headers = _post(
+        shopify, "2023-04", **{"X-Shopify-Access-Token": SHOPIFY_ACCESS_TOKEN}
+    )
     assert status == 200
     assert headers["x-shopify-api-version"] == "2025-01"
     assert body["data"]["ordersCount"]["count"] > 0  # type: ignore[index]
@@ -48,7 +50,9 @@ def test_old_version_falls_forward_to_the_oldest_supported(shopify: Shopify) -> 
 
 def test_every_response_names_the_served_version_and_a_request_id(shopify: Shopify) -> None:
     for version in ("2026-10", "2025-07", "unstable"):
-        status, _, headers = _post(shopify, version, **{"X-Shopify-Access-Token": SHOPIFY_ACCESS_TOKEN})
+        status, _, headers = _post(
+            shopify, version, **{"X-Shopify-Access-Token": SHOPIFY_ACCESS_TOKEN}
+        )
         assert status == 200
         assert headers["x-shopify-api-version"] == version
         assert headers["x-request-id"]
@@ -56,7 +60,9 @@ def test_every_response_names_the_served_version_and_a_request_id(shopify: Shopi
 
 def test_a_body_without_query_is_400_required_parameter(shopify: Shopify) -> None:
     response = shopify.client.post(
-        shopify.endpoint, json={"variables": {}}, headers={"X-Shopify-Access-Token": SHOPIFY_ACCESS_TOKEN}
+        shopify.endpoint,
+        json={"variables": {}},
+        headers={"X-Shopify-Access-Token": SHOPIFY_ACCESS_TOKEN},
     )
     assert response.status_code == 400
     assert response.json() == {"errors": {"query": "Required parameter missing or invalid"}}
@@ -66,7 +72,10 @@ def test_raw_graphql_body_is_accepted(shopify: Shopify) -> None:
     response = shopify.client.post(
         shopify.endpoint,
         content=QUERY,
-        headers={"X-Shopify-Access-Token": SHOPIFY_ACCESS_TOKEN, "Content-Type": "application/graphql"},
+        headers={
+            "X-Shopify-Access-Token": SHOPIFY_ACCESS_TOKEN,
+            "Content-Type": "application/graphql",
+        },
     )
     assert response.status_code == 200
     assert "ordersCount" in response.json()["data"]

@@ -53,7 +53,9 @@ def test_default_sort_is_processed_at(shopify: Shopify) -> None:
 
 def test_reverse_pages_newest_first(shopify: Shopify) -> None:
     ids = _all_ids(shopify, 4, sortKey="CREATED_AT", reverse=True)
-    newest_first = sorted(shopify.state.orders.values(), key=lambda o: (o.created_at, o.id), reverse=True)
+    newest_first = sorted(
+        shopify.state.orders.values(), key=lambda o: (o.created_at, o.id), reverse=True
+    )
     assert ids == [o.gid for o in newest_first]
 
 
@@ -87,14 +89,18 @@ def test_empty_result_has_null_cursors(shopify: Shopify) -> None:
     }
 
 
-def test_inserts_and_updates_while_paging_by_id_cause_no_gaps_or_duplicates(shopify: Shopify) -> None:
+def test_inserts_and_updates_while_paging_by_id_cause_no_gaps_or_duplicates(
+    shopify: Shopify,
+) -> None:
     before = {o.gid for o in shopify.state.orders.values()}
     stop = threading.Event()
 
     def write() -> None:
         n = 0
         while not stop.is_set() and n < 200:
-            shopify.admin("POST", "/orders", json={"email": f"late{n}@example.com", "total_price": "5.00"})
+            shopify.admin(
+                "POST", "/orders", json={"email": f"late{n}@example.com", "total_price": "5.00"}
+            )
             existing = sorted(shopify.state.orders)[n % 20]
             shopify.admin("PATCH", f"/orders/{existing}", json={"tags": [f"t{n}"]})
             n += 1
@@ -145,8 +151,14 @@ def test_paging_by_updated_at_under_updates_sees_every_order(shopify: Shopify) -
         ('first: 2, after: "bm90IGEgY3Vyc29y"', "Invalid cursor for current pagination sort."),
     ],
 )
-def test_bad_windows_fail_the_field_with_bad_request(shopify: Shopify, arguments: str, message: str) -> None:
-    query = f"{{ orders({arguments}) {{ nodes {{ id }} }} }}" if arguments else "{ orders { nodes { id } } }"
+def test_bad_windows_fail_the_field_with_bad_request(
+    shopify: Shopify, arguments: str, message: str
+) -> None:
+    query = (
+        f"{{ orders({arguments}) {{ nodes {{ id }} }} }}"
+        if arguments
+        else "{ orders { nodes { id } } }"
+    )
     body = shopify.gql(query)
     assert body["data"] is None
     assert body["errors"][0]["message"] == message
@@ -176,7 +188,9 @@ def test_customers_page_to_the_end_by_id(shopify: Shopify) -> None:
 
 
 def test_customers_sort_by_updated_at_reverse(shopify: Shopify) -> None:
-    body = shopify.gql("{ customers(first: 250, sortKey: UPDATED_AT, reverse: true) { nodes { updatedAt } } }")
+    body = shopify.gql(
+        "{ customers(first: 250, sortKey: UPDATED_AT, reverse: true) { nodes { updatedAt } } }"
+    )
     stamps = [node["updatedAt"] for node in body["data"]["customers"]["nodes"]]
     assert stamps == sorted(stamps, reverse=True)
     assert stamps[0] <= (NOW + timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%SZ")

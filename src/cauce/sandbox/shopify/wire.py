@@ -52,7 +52,7 @@ def _location(error: GraphQLError) -> tuple[int, int]:
 def parse_error(error: GraphQLSyntaxError) -> dict[str, Any]:
     """``syntax error, unexpected end of file at [3, 5]`` with ``PARSE_ERROR``."""
     line, column = _location(error)
-    found = re.search(r"found (.+?)\.?$", error.message)
+    found = re.search(r"(?:found|Unexpected) (?!character)(.+?)\.?$", error.message)
     if found:
         token = found.group(1)
         if token == "<EOF>":
