@@ -8,13 +8,21 @@ from cauce.errors import (
     RetryableError,
     UnknownObjectError,
 )
+from cauce.sdk.actions import Action
 from cauce.sdk.connector import CheckResult, Connection, ConnectorSpec, ObjectSpec
 from cauce.sdk.records import LINE_FIELD, Record, Rejected, RowResult, RowStatus, WriteMode
 from cauce.sdk.registry import Registry, default_registry
 from cauce.sdk.sink import Sink
 from cauce.sdk.stream import Stream, StreamState
+from cauce.sdk.triggers import Event, MalformedWebhook, PollingTrigger, WebhookRequest, WebhookTrigger
 
 __all__ = [
+    "Action",
+    "Event",
+    "MalformedWebhook",
+    "PollingTrigger",
+    "WebhookRequest",
+    "WebhookTrigger",
     "LINE_FIELD",
     "Rejected",
     "CheckResult",

@@ -16,7 +16,9 @@ from pydantic import BaseModel
 from cauce.errors import UnknownObjectError
 from cauce.sdk.records import WriteMode
 from cauce.sdk.sink import Sink
+from cauce.sdk.actions import Action
 from cauce.sdk.stream import Stream
+from cauce.sdk.triggers import PollingTrigger, WebhookTrigger
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,12 @@ class Connection:
     def sink(self, name: str, options: dict[str, Any] | None = None) -> Sink:
         raise UnknownObjectError(f"connector {self.spec.id!r} has no sinks")
 
+    def trigger(self, name: str) -> WebhookTrigger | PollingTrigger:
+        raise UnknownObjectError(f"connector {self.spec.id!r} has no triggers")
+
+    def action(self, name: str) -> Action:
+        raise UnknownObjectError(f"connector {self.spec.id!r} has no actions")
+
     def check(self) -> CheckResult:
         return CheckResult(True, "no check available for this connector")
 
@@ -82,6 +90,8 @@ class ConnectorSpec:
     description: str = ""
     streams: tuple[ObjectSpec, ...] = ()
     sinks: tuple[ObjectSpec, ...] = ()
+    triggers: tuple[ObjectSpec, ...] = ()
+    actions: tuple[ObjectSpec, ...] = ()
     dynamic_objects: bool = False
     docs_url: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
