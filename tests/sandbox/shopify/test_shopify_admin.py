@@ -25,7 +25,9 @@ def test_state_dump_shows_what_the_shop_holds(shopify: Shopify) -> None:
 
 def test_reset_returns_to_the_seeded_world(shopify: Shopify) -> None:
     shopify.admin("POST", "/orders", json={"email": "x@example.com", "total_price": "1.00"})
-    shopify.admin("POST", "/webhooks", json={"topic": "ORDERS_CREATE", "uri": "https://example.com/h"})
+    shopify.admin(
+        "POST", "/webhooks", json={"topic": "ORDERS_CREATE", "uri": "https://example.com/h"}
+    )
     shopify.admin("PUT", "/scopes", json={"scopes": []})
     assert shopify.admin("POST", "/reset").json() == {"status": "reset"}
     state = shopify.admin("GET", "/state").json()
@@ -60,21 +62,36 @@ def test_cancelling_an_order_through_admin_shows_in_graphql(shopify: Shopify) ->
     response = shopify.admin("POST", f"/orders/{order.id}/cancel", json={"reason": "fraud"})
     assert response.status_code == 200
     assert response.json()["cancel_reason"] == "fraud"
-    body = shopify.gql("query($id: ID!) { order(id: $id) { cancelledAt cancelReason } }", {"id": order.gid})
+    body = shopify.gql(
+        "query($id: ID!) { order(id: $id) { cancelledAt cancelReason } }", {"id": order.gid}
+    )
     assert body["data"]["order"]["cancelReason"] == "FRAUD"
     assert shopify.admin("POST", f"/orders/{order.id}/cancel").status_code == 409
     assert shopify.admin("POST", "/orders/1/cancel").status_code == 404
 
 
 def test_admin_customer_changes_are_checked(shopify: Shopify) -> None:
-    assert shopify.admin("POST", "/customers", json={"email": "buyer1@example.com"}).status_code == 409
-    created = shopify.admin("POST", "/customers", json={"email": "fresh@example.com", "first_name": "Lu"})
+    assert (
+        shopify.admin("POST", "/customers", json={"email": "buyer1@example.com"}).status_code == 409
+    )
+    created = shopify.admin(
+        "POST", "/customers", json={"email": "fresh@example.com", "first_name": "Lu"}
+    )
     assert created.status_code == 201
     customer_id = created.json()["id"]
-    patched = shopify.admin("PATCH", f"/customers/{customer_id}", json={"marketing_state": "subscribed"})
+    patched = shopify.admin(
+        "PATCH", f"/customers/{customer_id}", json={"marketing_state": "subscribed"}
+    )
     assert patched.json()["email_marketing_consent"]["state"] == "subscribed"
-    assert shopify.admin("PATCH", f"/customers/{customer_id}", json={"marketing_state": "maybe"}).status_code == 422
-    assert shopify.admin("POST", "/orders", json={"email": "nothing@example.com"}).status_code == 422
+    assert (
+        shopify.admin(
+            "PATCH", f"/customers/{customer_id}", json={"marketing_state": "maybe"}
+        ).status_code
+        == 422
+    )
+    assert (
+        shopify.admin("POST", "/orders", json={"email": "nothing@example.com"}).status_code == 422
+    )
 
 
 def test_the_app_works_mounted_under_a_prefix() -> None:

@@ -1,4 +1,4 @@
-"""Calculated query cost: every response reports it, the bucket throttles, big queries are refused."""
+"""Calculated query cost: always reported; the bucket throttles; big queries are refused."""
 
 from __future__ import annotations
 
@@ -43,7 +43,8 @@ def test_actual_cost_counts_what_came_back_and_the_difference_is_refunded(shopif
 def test_mutations_cost_ten(shopify: Shopify) -> None:
     body = shopify.gql(
         """mutation { webhookSubscriptionCreate(topic: ORDERS_PAID,
-             webhookSubscription: {uri: "https://example.com/hooks"}) { userErrors { message } } }"""
+             webhookSubscription: {uri: "https://example.com/hooks"}) {
+               userErrors { message } } }"""
     )
     assert body["extensions"]["cost"]["requestedQueryCost"] == 10
 
@@ -91,7 +92,8 @@ def test_the_bucket_restores_at_the_restore_rate(shopify: Shopify) -> None:
 
 def test_a_query_over_1000_points_is_refused_before_running(shopify: Shopify) -> None:
     response = shopify.post(
-        "{ orders(first: 250) { nodes { id customer { id } totalPriceSet { shopMoney { amount } } } } }"
+        "{ orders(first: 250) { nodes { id customer { id } "
+        "totalPriceSet { shopMoney { amount } } } } }"
     )
     assert response.status_code == 200
     body = response.json()

@@ -27,7 +27,9 @@ def test_unexpected_token_is_named_like_shopify_does(shopify: Shopify) -> None:
 
 
 def test_unknown_field_is_undefined_field_with_an_operation_rooted_path(shopify: Shopify) -> None:
-    body = shopify.post("query Attribution {\n  orders(first: 1) {\n    nodes {\n      id\n      utm\n").json()
+    body = shopify.post(
+        "query Attribution {\n  orders(first: 1) {\n    nodes {\n      id\n      utm\n"
+    ).json()
     assert body["errors"][0]["extensions"]["code"] == "PARSE_ERROR"
     body = shopify.post("query Attribution { orders(first: 1) { nodes { id utm } } }").json()
     assert body == {
@@ -55,11 +57,17 @@ def test_object_without_selection_is_a_selection_mismatch(shopify: Shopify) -> N
         "Field must have selections (field 'customer' returns Customer but has no selections. "
         "Did you mean 'customer { ... }'?)"
     )
-    assert error["extensions"] == {"code": "selectionMismatch", "nodeName": "field 'customer'", "typeName": "Customer"}
+    assert error["extensions"] == {
+        "code": "selectionMismatch",
+        "nodeName": "field 'customer'",
+        "typeName": "Customer",
+    }
 
 
 def test_unknown_argument_and_missing_argument(shopify: Shopify) -> None:
-    unknown = shopify.post("{ orders(first: 1, status: OPEN) { nodes { id } } }").json()["errors"][0]
+    unknown = shopify.post("{ orders(first: 1, status: OPEN) { nodes { id } } }").json()["errors"][
+        0
+    ]
     assert unknown["message"] == "Field 'orders' doesn't accept argument 'status'"
     assert unknown["extensions"]["code"] == "argumentNotAccepted"
     missing = shopify.post("{ order { id } }").json()["errors"][0]
@@ -79,7 +87,9 @@ def test_bad_variable_is_invalid_variable_with_value_and_problems(shopify: Shopi
     assert error["extensions"]["problems"][0]["path"] == []
     missing = shopify.post(query, {}).json()["errors"][0]
     assert missing["extensions"]["value"] is None
-    assert missing["extensions"]["problems"] == [{"path": [], "explanation": "Expected value to not be null"}]
+    assert missing["extensions"]["problems"] == [
+        {"path": [], "explanation": "Expected value to not be null"}
+    ]
 
 
 def test_missing_read_customers_scope_denies_customers_with_data_null(shopify: Shopify) -> None:
@@ -91,7 +101,10 @@ def test_missing_read_customers_scope_denies_customers_with_data_null(shopify: S
             "message": "Access denied for customers field.",
             "locations": [{"line": 1, "column": 3}],
             "path": ["customers"],
-            "extensions": {"code": "ACCESS_DENIED", "documentation": "https://shopify.dev/api/usage/access-scopes"},
+            "extensions": {
+                "code": "ACCESS_DENIED",
+                "documentation": "https://shopify.dev/api/usage/access-scopes",
+            },
         }
     ]
     assert "cost" in body["extensions"]
@@ -134,7 +147,9 @@ def test_unknown_scope_is_refused_by_the_admin_api(shopify: Shopify) -> None:
 
 
 def test_deprecated_fields_resolve_and_set_the_deprecation_header(shopify: Shopify) -> None:
-    response = shopify.post("{ orders(first: 3, query: \"source_name:web\") { nodes { landingPageUrl referrerUrl } } }")
+    response = shopify.post(
+        '{ orders(first: 3, query: "source_name:web") { nodes { landingPageUrl referrerUrl } } }'
+    )
     assert response.status_code == 200
     assert response.headers["x-shopify-api-deprecated-reason"].startswith("https://shopify.dev/")
     assert all(node["landingPageUrl"] for node in response.json()["data"]["orders"]["nodes"])
@@ -146,7 +161,10 @@ def test_a_value_that_is_no_global_id_is_an_argument_error(shopify: Shopify) -> 
     body = shopify.gql('{ order(id: "5000001") { id } }')
     assert body["data"] == {"order": None}
     assert body["errors"][0]["message"] == "Invalid global id '5000001'"
-    missing = shopify.gql('{ order(id: "gid://shopify/Order/1") { id } customer(id: "gid://shopify/Customer/999") { id } }')
+    missing = shopify.gql(
+        '{ order(id: "gid://shopify/Order/1") { id } '
+        'customer(id: "gid://shopify/Customer/999") { id } }'
+    )
     assert missing["data"] == {"order": None, "customer": None}
     assert "errors" not in missing
 

@@ -1,4 +1,4 @@
-"""What a connector reads for attribution: orders, money, journeys, customers, seeded from the World."""
+"""What a connector reads for attribution: orders, money, journeys and customers from the World."""
 
 from __future__ import annotations
 
@@ -31,7 +31,9 @@ query Attribution($id: ID!) {
         utmParameters { campaign content medium source term }
       }
     }
-    lineItems(first: 5) { nodes { title quantity originalUnitPriceSet { shopMoney { amount currencyCode } } } }
+    lineItems(first: 5) {
+      nodes { title quantity originalUnitPriceSet { shopMoney { amount currencyCode } } }
+    }
   }
 }"""
 
@@ -43,7 +45,9 @@ def _order(shopify: Shopify, order_id: int) -> dict[str, object]:
     return order
 
 
-def test_an_email_attributed_order_carries_its_landing_page_and_utm_parameters(shopify: Shopify) -> None:
+def test_an_email_attributed_order_carries_its_landing_page_and_utm_parameters(
+    shopify: Shopify,
+) -> None:
     order = _order(shopify, 5_000_000)
     journey = order["customerJourneySummary"]
     assert journey["ready"] is True  # type: ignore[index]
@@ -105,7 +109,8 @@ def test_cancelled_refunded_and_pos_orders(shopify: Shopify) -> None:
 def test_customers_come_from_buyers_and_some_contacts_without_orders(shopify: Shopify) -> None:
     world = make_world()
     body = shopify.gql(
-        """{ customers(first: 100) { nodes { id legacyResourceId email displayName numberOfOrders state locale
+        """{ customers(first: 100) { nodes {
+             id legacyResourceId email displayName numberOfOrders state locale
              amountSpent { amount currencyCode } lastOrder { id } createdAt updatedAt tags
              defaultEmailAddress { emailAddress marketingState } } } }"""
     )
@@ -121,13 +126,17 @@ def test_customers_come_from_buyers_and_some_contacts_without_orders(shopify: Sh
     assert one["email"] == "buyer2@example.com"
     assert one["displayName"] == "Ana2 García2"
     assert one["locale"] == "es-ES"
-    assert one["defaultEmailAddress"] == {"emailAddress": "buyer2@example.com", "marketingState": "INVALID"}
+    assert one["defaultEmailAddress"] == {
+        "emailAddress": "buyer2@example.com",
+        "marketingState": "INVALID",
+    }
     assert one["amountSpent"]["currencyCode"] == "EUR"
 
 
 def test_customer_orders_connection_lists_that_customers_orders(shopify: Shopify) -> None:
     body = shopify.gql(
-        """{ customer(id: "gid://shopify/Customer/3") { orders(first: 10) { nodes { id email } } } }"""
+        """{ customer(id: "gid://shopify/Customer/3") {
+             orders(first: 10) { nodes { id email } } } }"""
     )
     nodes = body["data"]["customer"]["orders"]["nodes"]
     assert nodes and {node["email"] for node in nodes} == {"buyer3@example.com"}
@@ -141,5 +150,8 @@ def test_introspection_works_for_generated_clients(shopify: Shopify) -> None:
     order = schema.get_type("Order")
     assert order is not None
     fields = order.fields  # type: ignore[union-attr]
-    assert fields["landingPageUrl"].deprecation_reason == "Use `customerJourneySummary.lastVisit.landingPage` instead."
+    assert (
+        fields["landingPageUrl"].deprecation_reason
+        == "Use `customerJourneySummary.lastVisit.landingPage` instead."
+    )
     assert str(fields["totalPriceSet"].type) == "MoneyBag!"

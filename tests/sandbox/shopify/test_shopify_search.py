@@ -1,4 +1,4 @@
-"""The ``query:`` search syntax: incremental filters, boolean logic, and how bad terms are reported."""
+"""The ``query:`` search syntax: incremental filters, boolean logic, how bad terms are reported."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Outgoing webhooks: subscribe, shop activity fires signed REST-shaped payloads, retries, re-delivery."""
+"""Outgoing webhooks: signed REST-shaped payloads on shop activity, retries, re-delivery."""
 
 from __future__ import annotations
 
@@ -53,7 +53,10 @@ def test_duplicate_or_invalid_addresses_are_user_errors(shopify: Shopify) -> Non
     again = _subscribe(shopify, "ORDERS_PAID", "https://example.com/paid")
     assert again["webhookSubscription"] is None
     assert again["userErrors"] == [
-        {"field": ["webhookSubscription", "callbackUrl"], "message": "Address for this topic has already been taken"}
+        {
+            "field": ["webhookSubscription", "callbackUrl"],
+            "message": "Address for this topic has already been taken",
+        }
     ]
     bad = _subscribe(shopify, "ORDERS_PAID", "not a url")
     assert bad["userErrors"][0]["message"] == "Address is invalid"
@@ -100,7 +103,9 @@ def test_a_paid_checkout_fires_signed_orders_create_and_orders_paid(shopify: Sho
 
 def test_the_new_order_is_visible_to_graphql_with_its_attribution(shopify: Shopify) -> None:
     created = shopify.admin(
-        "POST", "/orders", json={"email": "new@example.com", "total_price": "42.00", "landing_site": EMAIL_LANDING}
+        "POST",
+        "/orders",
+        json={"email": "new@example.com", "total_price": "42.00", "landing_site": EMAIL_LANDING},
     ).json()
     body = shopify.gql(
         """query($id: ID!) { order(id: $id) { name customer { email numberOfOrders }
@@ -109,14 +114,18 @@ def test_the_new_order_is_visible_to_graphql_with_its_attribution(shopify: Shopi
     )
     order = body["data"]["order"]
     assert order["customer"] == {"email": "new@example.com", "numberOfOrders": "1"}
-    assert order["customerJourneySummary"]["lastVisit"]["utmParameters"] == {"campaign": "black_friday_2026"}
+    assert order["customerJourneySummary"]["lastVisit"]["utmParameters"] == {
+        "campaign": "black_friday_2026"
+    }
 
 
 def test_a_first_time_buyer_fires_customers_create(shopify: Shopify) -> None:
     with Receiver() as receiver:
         shopify.admin("POST", "/webhooks", json={"topic": "customers/create", "uri": receiver.url})
         shopify.admin("POST", "/orders", json={"email": "first@example.com", "total_price": "9.00"})
-        shopify.admin("POST", "/orders", json={"email": "buyer1@example.com", "total_price": "9.00"})
+        shopify.admin(
+            "POST", "/orders", json={"email": "buyer1@example.com", "total_price": "9.00"}
+        )
         _deliveries(shopify)
     assert len(receiver.received) == 1
     body, headers = receiver.received[0]

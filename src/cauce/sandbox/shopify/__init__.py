@@ -6,6 +6,7 @@ see ``README.md`` in this package for what is emulated and what is not.
 
 from __future__ import annotations
 
+from cauce.sandbox.shopify.app import create_app
 from cauce.sandbox.shopify.constants import (
     SHOPIFY_ACCESS_TOKEN,
     SHOPIFY_API_VERSION,
@@ -13,7 +14,6 @@ from cauce.sandbox.shopify.constants import (
     SHOPIFY_SHOP_DOMAIN,
     SUPPORTED_VERSIONS,
 )
-from cauce.sandbox.shopify.app import create_app
 from cauce.sandbox.shopify.state import ShopifySettings, ShopifyState
 from cauce.sandbox.shopify.webhooks import WebhookDispatcher, sign
 

@@ -136,7 +136,10 @@ def shopify_admin_router(state: ShopifyState, webhooks: WebhookDispatcher, shop:
     @router.get("/webhooks")
     def get_webhooks() -> dict[str, Any]:
         dump = state.dump()
-        return {"subscriptions": dump["webhook_subscriptions"], "deliveries": dump["webhook_deliveries"]}
+        return {
+            "subscriptions": dump["webhook_subscriptions"],
+            "deliveries": dump["webhook_deliveries"],
+        }
 
     @router.post("/webhooks", status_code=201)
     def post_webhook(body: SubscriptionIn) -> dict[str, Any]:

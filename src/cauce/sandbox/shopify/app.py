@@ -25,13 +25,18 @@ from cauce.sandbox.world import World
 def error_body(status: int, _message: str) -> tuple[str, bytes]:
     """Shopify's bodies for HTTP-level failures (injected faults)."""
     if status == 429:
-        text = "Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service."
+        text = (
+            "Exceeded 2 calls per second for api client. "
+            "Reduce request rates to resume uninterrupted service."
+        )
     else:
         text = "An unexpected error occurred"
     return "application/json; charset=utf-8", json.dumps({"errors": text}).encode()
 
 
-def create_app(world: World | None = None, *, faults: Faults | None = None, **settings: Any) -> FastAPI:
+def create_app(
+    world: World | None = None, *, faults: Faults | None = None, **settings: Any
+) -> FastAPI:
     """Build the emulator; ``settings`` are :class:`ShopifySettings` fields.
 
     ``app.state.sandbox`` is the :class:`ShopifyState`, ``app.state.webhooks``
@@ -55,13 +60,18 @@ def create_app(world: World | None = None, *, faults: Faults | None = None, **se
         state.reset()
 
     app = FastAPI(
-        title="Shopify Admin GraphQL API (Cauce sandbox)", docs_url=None, redoc_url=None, openapi_url=None
+        title="Shopify Admin GraphQL API (Cauce sandbox)",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
     )
     app.include_router(graphql_router(state))
     extra = shopify_admin_router(state, webhooks, shop)
     app.include_router(admin_router(faults, log, state.dump, reset, extra=extra))
 
-    @app.api_route("/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+    @app.api_route(
+        "/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False
+    )
     async def not_found(path: str, request: Request) -> JSONResponse:
         return JSONResponse({"errors": "Not Found"}, status_code=404)
 

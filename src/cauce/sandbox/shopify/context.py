@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from graphql import GraphQLError, GraphQLResolveInfo, GraphQLSchema
 
@@ -12,6 +12,11 @@ from cauce.sandbox.shopify.constants import DOCS_ACCESS_SCOPES
 from cauce.sandbox.shopify.paging import Page
 from cauce.sandbox.shopify.search import CompiledQuery
 from cauce.sandbox.shopify.state import ShopifyState
+
+if TYPE_CHECKING:
+    Info = GraphQLResolveInfo[Any]
+else:
+    Info = GraphQLResolveInfo
 
 
 @dataclass
@@ -29,7 +34,7 @@ class Context:
                 extensions={"code": "ACCESS_DENIED", "documentation": DOCS_ACCESS_SCOPES},
             )
 
-    def note_search(self, info: GraphQLResolveInfo, text: str | None, compiled: CompiledQuery[Any]) -> None:
+    def note_search(self, info: Info, text: str | None, compiled: CompiledQuery[Any]) -> None:
         if text and compiled.warnings:
             self.search.append(
                 {
@@ -41,7 +46,7 @@ class Context:
             )
 
 
-def context_of(info: GraphQLResolveInfo) -> Context:
+def context_of(info: Info) -> Context:
     context = info.context
     assert isinstance(context, Context)
     return context
@@ -90,7 +95,9 @@ def money_v2(amount: Decimal, currency: str) -> dict[str, Any]:
     return {"amount": amount, "currencyCode": currency}
 
 
-def money_bag(shop: Decimal, shop_currency: str, presentment: Decimal, presentment_currency: str) -> dict[str, Any]:
+def money_bag(
+    shop: Decimal, shop_currency: str, presentment: Decimal, presentment_currency: str
+) -> dict[str, Any]:
     return {
         "shopMoney": money_v2(shop, shop_currency),
         "presentmentMoney": money_v2(presentment, presentment_currency),

@@ -45,7 +45,9 @@ CONNECTION_BASE_COST = 2
 class LeakyBucket:
     """Points available to the token, refilled continuously at ``restore_rate`` per second."""
 
-    def __init__(self, maximum: float, restore_rate: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, maximum: float, restore_rate: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._lock = threading.Lock()
         self._clock = clock
         self.maximum = float(maximum)
@@ -157,7 +159,9 @@ class QueryCoster:
                 total += self._field(definition, nodes, value, data is not None)
         return total
 
-    def _field(self, definition: GraphQLField, nodes: list[FieldNode], value: Any, actual: bool) -> int:
+    def _field(
+        self, definition: GraphQLField, nodes: list[FieldNode], value: Any, actual: bool
+    ) -> int:
         named = get_named_type(definition.type)
         if not is_object_type(named):
             return 0
@@ -170,12 +174,16 @@ class QueryCoster:
             return sum(self._object(named, nodes, item, actual) for item in value)
         return self._object(named, nodes, value, actual)
 
-    def _object(self, type_: GraphQLObjectType, nodes: list[FieldNode], value: Any, actual: bool) -> int:
+    def _object(
+        self, type_: GraphQLObjectType, nodes: list[FieldNode], value: Any, actual: bool
+    ) -> int:
         if actual and value is None:
             return 0
         return 1 + self._children(type_, nodes, value, actual)
 
-    def _children(self, type_: GraphQLObjectType, nodes: list[FieldNode], value: Any, actual: bool) -> int:
+    def _children(
+        self, type_: GraphQLObjectType, nodes: list[FieldNode], value: Any, actual: bool
+    ) -> int:
         total = 0
         for key, children in self._collect_many(nodes, type_).items():
             name = children[0].name.value
@@ -187,7 +195,9 @@ class QueryCoster:
             total += self._field(definition, children, child_value, actual)
         return total
 
-    def _connection(self, type_: GraphQLObjectType, nodes: list[FieldNode], value: Any, actual: bool) -> int:
+    def _connection(
+        self, type_: GraphQLObjectType, nodes: list[FieldNode], value: Any, actual: bool
+    ) -> int:
         if actual and value is None:
             return 0
         size = self._page_size(nodes[0])
@@ -204,7 +214,8 @@ class QueryCoster:
                 assert isinstance(edge_type, GraphQLObjectType)
                 edge_fields = self._collect_many(children, edge_type)
                 node_key, node_fields = next(
-                    ((k, g) for k, g in edge_fields.items() if g[0].name.value == "node"), ("node", [])
+                    ((k, g) for k, g in edge_fields.items() if g[0].name.value == "node"),
+                    ("node", []),
                 )
                 if not node_fields:
                     continue
@@ -236,13 +247,17 @@ class QueryCoster:
                     return max(value, 0)
         return 0
 
-    def _note_deprecated(self, type_: GraphQLNamedType, name: str, definition: GraphQLField) -> None:
+    def _note_deprecated(
+        self, type_: GraphQLNamedType, name: str, definition: GraphQLField
+    ) -> None:
         if definition.deprecation_reason is not None:
             coordinate = f"{type_.name}.{name}"
             if coordinate not in self.deprecated:
                 self.deprecated.append(coordinate)
 
-    def _collect_many(self, nodes: Iterable[FieldNode], type_: GraphQLObjectType) -> dict[str, list[FieldNode]]:
+    def _collect_many(
+        self, nodes: Iterable[FieldNode], type_: GraphQLObjectType
+    ) -> dict[str, list[FieldNode]]:
         merged: dict[str, list[FieldNode]] = {}
         for node in nodes:
             if node.selection_set is not None:
@@ -250,7 +265,9 @@ class QueryCoster:
                     merged.setdefault(key, []).extend(found)
         return merged
 
-    def _collect(self, selection_set: SelectionSetNode, type_: GraphQLObjectType) -> dict[str, list[FieldNode]]:
+    def _collect(
+        self, selection_set: SelectionSetNode, type_: GraphQLObjectType
+    ) -> dict[str, list[FieldNode]]:
         fields: dict[str, list[FieldNode]] = {}
         for selection in selection_set.selections:
             if not self._included(selection):
@@ -265,7 +282,9 @@ class QueryCoster:
                         fields.setdefault(key, []).extend(found)
             elif isinstance(selection, FragmentSpreadNode):
                 fragment = self.fragments.get(selection.name.value)
-                if fragment is not None and self._applies(fragment.type_condition.name.value, type_):
+                if fragment is not None and self._applies(
+                    fragment.type_condition.name.value, type_
+                ):
                     for key, found in self._collect(fragment.selection_set, type_).items():
                         fields.setdefault(key, []).extend(found)
         return fields

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from graphql import GraphQLResolveInfo, GraphQLSchema
+from graphql import GraphQLSchema
 
-from cauce.sandbox.shopify.context import bad_request, bind, connection, context_of, money_v2
+from cauce.sandbox.shopify.context import Info, bad_request, bind, connection, context_of, money_v2
 from cauce.sandbox.shopify.orders import ORDER_SEARCH, order_free_text
 from cauce.sandbox.shopify.paging import PagingError, Window, paginate
 from cauce.sandbox.shopify.records import ShopCustomer
@@ -21,7 +21,9 @@ CUSTOMER_SEARCH: dict[str, SearchField[ShopCustomer]] = {
     "first_name": SearchField("text", lambda c: c.first_name),
     "last_name": SearchField("text", lambda c: c.last_name),
     "state": SearchField(
-        "enum", lambda c: (c.state.lower(),), frozenset({"enabled", "disabled", "invited", "declined"})
+        "enum",
+        lambda c: (c.state.lower(),),
+        frozenset({"enabled", "disabled", "invited", "declined"}),
     ),
     "accepts_marketing": SearchField("bool", lambda c: c.marketing_state == "SUBSCRIBED"),
     "orders_count": SearchField("number", lambda c: c.orders_count),
@@ -36,7 +38,7 @@ def customer_free_text(customer: ShopCustomer) -> str:
     return f"{customer.display_name} {customer.email or ''}"
 
 
-def _email_address(customer: ShopCustomer, info: GraphQLResolveInfo) -> dict[str, Any] | None:
+def _email_address(customer: ShopCustomer, info: Info) -> dict[str, Any] | None:
     if not customer.email:
         return None
     shop = context_of(info).state.settings.shop_domain
@@ -50,7 +52,7 @@ def _email_address(customer: ShopCustomer, info: GraphQLResolveInfo) -> dict[str
     }
 
 
-def _last_order(customer: ShopCustomer, info: GraphQLResolveInfo) -> Any:
+def _last_order(customer: ShopCustomer, info: Info) -> Any:
     context = context_of(info)
     context.require("read_orders", "lastOrder")
     if customer.last_order_id is None:
@@ -61,13 +63,13 @@ def _last_order(customer: ShopCustomer, info: GraphQLResolveInfo) -> Any:
 
 def _orders(
     customer: ShopCustomer,
-    info: GraphQLResolveInfo,
+    info: Info,
     first: int | None = None,
     last: int | None = None,
     after: str | None = None,
     before: str | None = None,
     reverse: bool = False,
-    sortKey: str = "ID",  # noqa: N803 - GraphQL argument name
+    sortKey: str = "ID",
     query: str | None = None,
 ) -> dict[str, Any]:
     context = context_of(info)

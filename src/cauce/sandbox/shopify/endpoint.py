@@ -84,7 +84,11 @@ def _read_body(body: bytes, content_type: str) -> tuple[str, dict[str, Any], str
         data = json.loads(body or b"null")
     except (ValueError, UnicodeDecodeError):
         return None
-    if not isinstance(data, dict) or not isinstance(data.get("query"), str) or not data["query"].strip():
+    if (
+        not isinstance(data, dict)
+        or not isinstance(data.get("query"), str)
+        or not data["query"].strip()
+    ):
         return None
     variables = data.get("variables") or {}
     if isinstance(variables, str):
@@ -98,7 +102,9 @@ def _read_body(body: bytes, content_type: str) -> tuple[str, dict[str, Any], str
     return data["query"], variables, operation_name if isinstance(operation_name, str) else None
 
 
-def run_graphql(state: ShopifyState, body: bytes, content_type: str) -> tuple[int, Any, dict[str, str]]:
+def run_graphql(
+    state: ShopifyState, body: bytes, content_type: str
+) -> tuple[int, Any, dict[str, str]]:
     """Answer one request body: ``(HTTP status, JSON payload, extra headers)``."""
     read = _read_body(body, content_type)
     if read is None:
@@ -114,11 +120,17 @@ def run_graphql(state: ShopifyState, body: bytes, content_type: str) -> tuple[in
         return 200, {"errors": [wire.validation_error(p) for p in problems]}, {}
     operation = get_operation_ast(document, operation_name)
     if operation is None:
-        message = f'No operation named "{operation_name}"' if operation_name else "An operation name is required"
+        message = (
+            f'No operation named "{operation_name}"'
+            if operation_name
+            else "An operation name is required"
+        )
         return 200, wire.operation_error(message), {}
     if operation.operation == OperationType.SUBSCRIPTION:
         return 200, wire.operation_error("Subscriptions are not supported"), {}
-    bad_variables = wire.variable_errors(the_schema, operation.variable_definitions or (), variables)
+    bad_variables = wire.variable_errors(
+        the_schema, operation.variable_definitions or (), variables
+    )
     if bad_variables:
         return 200, {"errors": bad_variables}, {}
     return _execute(state, document, operation, variables, operation_name)
@@ -131,7 +143,9 @@ def _execute(
     variables: dict[str, Any],
     operation_name: str | None,
 ) -> tuple[int, Any, dict[str, str]]:
-    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
     coster = QueryCoster(schema(), operation, fragments, _with_defaults(operation, variables))
     requested = coster.requested()
     headers: dict[str, str] = {}
@@ -143,7 +157,11 @@ def _execute(
         return 200, wire.throttled(requested, state.bucket.status()), headers
     context = Context(state)
     result = execute_sync(
-        schema(), document, context_value=context, variable_values=variables, operation_name=operation_name
+        schema(),
+        document,
+        context_value=context,
+        variable_values=variables,
+        operation_name=operation_name,
     )
     actual = min(coster.actual(result.data), requested)
     state.bucket.refund(requested - actual)
@@ -184,7 +202,8 @@ def _field_error(error: GraphQLError) -> dict[str, Any]:
         request_id = str(uuid.uuid4())
         if error.original_error is not None:
             formatted["message"] = (
-                f"Internal error. Looks like something went wrong on our end.\nRequest ID: {request_id} "
+                "Internal error. Looks like something went wrong on our end.\n"
+                f"Request ID: {request_id} "
                 "(include this in support requests)."
             )
             formatted["extensions"] = {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id}

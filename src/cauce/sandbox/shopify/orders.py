@@ -12,10 +12,10 @@ from decimal import Decimal
 from html import escape
 from typing import Any
 
-from graphql import GraphQLResolveInfo, GraphQLSchema
+from graphql import GraphQLSchema
 
-from cauce.sandbox.shopify.context import bad_request, bind, connection, context_of, money_bag
-from cauce.sandbox.shopify.paging import PagingError, SortSpec, Window, paginate
+from cauce.sandbox.shopify.context import Info, bad_request, bind, connection, context_of, money_bag
+from cauce.sandbox.shopify.paging import Page, PagingError, SortSpec, Window, paginate
 from cauce.sandbox.shopify.records import LINE_ITEM_GID, VISIT_GID, LineItem, ShopOrder, Visit
 from cauce.sandbox.shopify.search import SearchField
 
@@ -28,12 +28,23 @@ ORDER_SEARCH: dict[str, SearchField[ShopOrder]] = {
         "enum",
         lambda o: (o.financial_status.lower(),),
         frozenset(
-            {"paid", "pending", "authorized", "partially_paid", "partially_refunded", "refunded", "voided", "expired"}
+            {
+                "paid",
+                "pending",
+                "authorized",
+                "partially_paid",
+                "partially_refunded",
+                "refunded",
+                "voided",
+                "expired",
+            }
         ),
     ),
     "status": SearchField(
         "enum",
-        lambda o: ("cancelled", "closed", "any") if o.cancelled_at else ("open", "not_closed", "any"),
+        lambda o: (
+            ("cancelled", "closed", "any") if o.cancelled_at else ("open", "not_closed", "any")
+        ),
         frozenset({"open", "closed", "cancelled", "not_closed", "any"}),
     ),
     "test": SearchField("bool", lambda o: o.test),
@@ -60,7 +71,7 @@ class OrderLine:
 _LINE_SORT: SortSpec[LineItem] = SortSpec("ID", "id", lambda item: item.id)
 
 
-def _shop(info: GraphQLResolveInfo) -> str:
+def _shop(info: Info) -> str:
     return context_of(info).state.shop_currency
 
 
@@ -70,15 +81,15 @@ def _refunded_shop(order: ShopOrder) -> Decimal:
     return (order.shop_total_price * order.refunded / order.total_price).quantize(Decimal("0.01"))
 
 
-def _bag(order: ShopOrder, info: GraphQLResolveInfo, shop: Decimal, presentment: Decimal) -> dict[str, Any]:
+def _bag(order: ShopOrder, info: Info, shop: Decimal, presentment: Decimal) -> dict[str, Any]:
     return money_bag(shop, _shop(info), presentment, order.currency)
 
 
-def _zero(order: ShopOrder, info: GraphQLResolveInfo) -> dict[str, Any]:
+def _zero(order: ShopOrder, info: Info) -> dict[str, Any]:
     return _bag(order, info, Decimal("0"), Decimal("0"))
 
 
-def _customer(order: ShopOrder, info: GraphQLResolveInfo) -> Any:
+def _customer(order: ShopOrder, info: Info) -> Any:
     context = context_of(info)
     context.require("read_customers", "customer")
     if order.customer_id is None:
@@ -88,7 +99,7 @@ def _customer(order: ShopOrder, info: GraphQLResolveInfo) -> Any:
 
 def _line_items(
     order: ShopOrder,
-    _info: GraphQLResolveInfo,
+    _info: Info,
     first: int | None = None,
     last: int | None = None,
     after: str | None = None,
@@ -98,11 +109,17 @@ def _line_items(
     by_id = {item.id: item for item in order.line_items}
     keys = sorted((item.id, item.id) for item in order.line_items)
     try:
-        page = paginate(keys, by_id.get, lambda _i: True, _LINE_SORT, Window(first, last, after, before, reverse))
+        page = paginate(
+            keys,
+            by_id.get,
+            lambda _i: True,
+            _LINE_SORT,
+            Window(first, last, after, before, reverse),
+        )
     except PagingError as exc:
         raise bad_request(str(exc)) from exc
-    page.items = [(cursor, OrderLine(item, order)) for cursor, item in page.items]
-    return connection(page)
+    lines = [(cursor, OrderLine(item, order)) for cursor, item in page.items]
+    return connection(Page(lines, page.has_next, page.has_previous))
 
 
 def visit_json(visit: Visit | None) -> dict[str, Any] | None:
@@ -113,7 +130,9 @@ def visit_json(visit: Visit | None) -> dict[str, Any] | None:
     return {
         "id": f"{VISIT_GID}{visit.id}",
         "landingPage": landing,
-        "landingPageHtml": f'<a href="{escape(landing)}">{escape(landing)}</a>' if landing else None,
+        "landingPageHtml": f'<a href="{escape(landing)}">{escape(landing)}</a>'
+        if landing
+        else None,
         "occurredAt": visit.occurred_at,
         "referralCode": None,
         "referrerUrl": visit.referrer_url,
@@ -132,7 +151,7 @@ def _describe(visit: Visit) -> str:
     return f"Referred by {visit.source}"
 
 
-def _journey(order: ShopOrder, _info: GraphQLResolveInfo) -> dict[str, Any]:
+def _journey(order: ShopOrder, _info: Info) -> dict[str, Any]:
     visit = visit_json(order.visit)
     days = None
     if order.visit is not None:
@@ -200,7 +219,7 @@ def bind_order_types(schema: GraphQLSchema) -> None:
     )
 
 
-def _unit_price(line: OrderLine, info: GraphQLResolveInfo) -> dict[str, Any]:
+def _unit_price(line: OrderLine, info: Info) -> dict[str, Any]:
     order, price = line.order, line.item.price
     shop_price = price
     if order.total_price and order.currency != _shop(info):

@@ -30,7 +30,9 @@ SortKind = Literal["id", "time", "decimal", "text"]
 Key = tuple[Any, int]
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-BULK_HINT = "To query larger amounts of data with fewer limits, bulk operations should be used instead."
+BULK_HINT = (
+    "To query larger amounts of data with fewer limits, bulk operations should be used instead."
+)
 INVALID_CURSOR = "Invalid cursor for current pagination sort."
 
 
@@ -178,9 +180,19 @@ def paginate(
     # In connection order: "forward" walks towards the next page, "outside_*" are
     # the keys beyond the window on each side.
     if window.reverse:
-        forward_in, backward_in, outside_before, outside_after = descending_in, ascending_in, above, below
+        forward_in, backward_in, outside_before, outside_after = (
+            descending_in,
+            ascending_in,
+            above,
+            below,
+        )
     else:
-        forward_in, backward_in, outside_before, outside_after = ascending_in, descending_in, below, above
+        forward_in, backward_in, outside_before, outside_after = (
+            ascending_in,
+            descending_in,
+            below,
+            above,
+        )
 
     if window.first is not None:
         found = _take(matches(forward_in), window.first + 1)

@@ -23,7 +23,9 @@ def _amount(amount: Decimal) -> str:
     return f"{amount.quantize(Decimal('0.01'))}"
 
 
-def _price_set(shop: Decimal, shop_currency: str, presentment: Decimal, currency: str) -> dict[str, Any]:
+def _price_set(
+    shop: Decimal, shop_currency: str, presentment: Decimal, currency: str
+) -> dict[str, Any]:
     return {
         "shop_money": {"amount": _amount(shop), "currency_code": shop_currency},
         "presentment_money": {"amount": _amount(presentment), "currency_code": currency},
@@ -66,7 +68,9 @@ def customer_payload(customer: ShopCustomer, shop_currency: str) -> dict[str, An
     }
 
 
-def order_payload(order: ShopOrder, customer: ShopCustomer | None, shop_currency: str) -> dict[str, Any]:
+def order_payload(
+    order: ShopOrder, customer: ShopCustomer | None, shop_currency: str
+) -> dict[str, Any]:
     refunded_shop = Decimal("0")
     if order.refunded and order.total_price:
         refunded_shop = order.shop_total_price * order.refunded / order.total_price
@@ -109,7 +113,9 @@ def order_payload(order: ShopOrder, customer: ShopCustomer | None, shop_currency
         "current_total_price": _amount(current),
         "total_tax": "0.00",
         "total_discounts": "0.00",
-        "total_price_set": _price_set(order.shop_total_price, shop_currency, order.total_price, order.currency),
+        "total_price_set": _price_set(
+            order.shop_total_price, shop_currency, order.total_price, order.currency
+        ),
         "financial_status": order.financial_status.lower(),
         "fulfillment_status": None,
         "source_name": order.source_name,
@@ -118,7 +124,10 @@ def order_payload(order: ShopOrder, customer: ShopCustomer | None, shop_currency
         "buyer_accepts_marketing": order.customer_accepts_marketing,
         "tags": ", ".join(order.tags),
         "test": order.test,
-        "discount_codes": [{"code": code, "amount": "0.00", "type": "fixed_amount"} for code in order.discount_codes],
+        "discount_codes": [
+            {"code": code, "amount": "0.00", "type": "fixed_amount"}
+            for code in order.discount_codes
+        ],
         "note": None,
         "note_attributes": [],
         "line_items": line_items,

@@ -5,9 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from graphql import GraphQLResolveInfo, GraphQLSchema
+from graphql import GraphQLSchema
 
-from cauce.sandbox.shopify.context import Context, bad_request, bind, connection, context_of, parse_gid
+from cauce.sandbox.shopify.context import (
+    Context,
+    Info,
+    bad_request,
+    bind,
+    connection,
+    context_of,
+    parse_gid,
+)
 from cauce.sandbox.shopify.customers import CUSTOMER_SEARCH, bind_customer_types, customer_free_text
 from cauce.sandbox.shopify.orders import ORDER_SEARCH, bind_order_types, order_free_text
 from cauce.sandbox.shopify.paging import PagingError, SortSpec, Window, paginate
@@ -19,10 +27,12 @@ _SUBSCRIPTION_SORT: SortSpec[WebhookSubscription] = SortSpec("ID", "id", lambda 
 
 
 def _window(args: Mapping[str, Any]) -> Window:
-    return Window(args.get("first"), args.get("last"), args.get("after"), args.get("before"), args["reverse"])
+    return Window(
+        args.get("first"), args.get("last"), args.get("after"), args.get("before"), args["reverse"]
+    )
 
 
-def _orders(_root: Any, info: GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
+def _orders(_root: Any, info: Info, **args: Any) -> dict[str, Any]:
     context = context_of(info)
     context.require("read_orders", "orders")
     query = args.get("query")
@@ -44,7 +54,7 @@ def _orders(_root: Any, info: GraphQLResolveInfo, **args: Any) -> dict[str, Any]
     return connection(page)
 
 
-def _customers(_root: Any, info: GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
+def _customers(_root: Any, info: Info, **args: Any) -> dict[str, Any]:
     context = context_of(info)
     context.require("read_customers", "customers")
     query = args.get("query")
@@ -61,7 +71,7 @@ def _customers(_root: Any, info: GraphQLResolveInfo, **args: Any) -> dict[str, A
 
 
 def _count(
-    info: GraphQLResolveInfo,
+    info: Info,
     records: Callable[[], list[Any]],
     fields: Mapping[str, SearchField[Any]],
     free_text: Callable[[Any], str],
@@ -82,7 +92,7 @@ def _count(
     return {"count": count, "precision": "EXACT"}
 
 
-def _orders_count(_root: Any, info: GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
+def _orders_count(_root: Any, info: Info, **args: Any) -> dict[str, Any]:
     context = context_of(info)
     context.require("read_orders", "ordersCount")
     state = context.state
@@ -97,7 +107,7 @@ def _orders_count(_root: Any, info: GraphQLResolveInfo, **args: Any) -> dict[str
     )
 
 
-def _customers_count(_root: Any, info: GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
+def _customers_count(_root: Any, info: Info, **args: Any) -> dict[str, Any]:
     context = context_of(info)
     context.require("read_customers", "customersCount")
     state = context.state
@@ -112,7 +122,7 @@ def _customers_count(_root: Any, info: GraphQLResolveInfo, **args: Any) -> dict[
     )
 
 
-def _order(_root: Any, info: GraphQLResolveInfo, id: str) -> ShopOrder | None:  # noqa: A002
+def _order(_root: Any, info: Info, id: str) -> ShopOrder | None:
     context = context_of(info)
     context.require("read_orders", "order")
     order_id = parse_gid(id, "Order")
@@ -120,7 +130,7 @@ def _order(_root: Any, info: GraphQLResolveInfo, id: str) -> ShopOrder | None:  
     return order if order is not None and context.state.order_visible(order) else None
 
 
-def _customer(_root: Any, info: GraphQLResolveInfo, id: str) -> ShopCustomer | None:  # noqa: A002
+def _customer(_root: Any, info: Info, id: str) -> ShopCustomer | None:
     context = context_of(info)
     context.require("read_customers", "customer")
     customer_id = parse_gid(id, "Customer")
@@ -141,20 +151,24 @@ def _subscription_matches(args: Mapping[str, Any]) -> Callable[[WebhookSubscript
     return match
 
 
-def _subscriptions(_root: Any, info: GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
+def _subscriptions(_root: Any, info: Info, **args: Any) -> dict[str, Any]:
     state = context_of(info).state
     try:
         with state.lock:
             keys = sorted((s.id, s.id) for s in state.subscriptions.values())
             page = paginate(
-                keys, state.subscriptions.get, _subscription_matches(args), _SUBSCRIPTION_SORT, _window(args)
+                keys,
+                state.subscriptions.get,
+                _subscription_matches(args),
+                _SUBSCRIPTION_SORT,
+                _window(args),
             )
     except PagingError as exc:
         raise bad_request(str(exc)) from exc
     return connection(page)
 
 
-def _subscriptions_count(_root: Any, info: GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
+def _subscriptions_count(_root: Any, info: Info, **args: Any) -> dict[str, Any]:
     state = context_of(info).state
     with state.lock:
         count = len(state.subscriptions)
@@ -164,13 +178,20 @@ def _subscriptions_count(_root: Any, info: GraphQLResolveInfo, **args: Any) -> d
     return {"count": count, "precision": "EXACT"}
 
 
-def _subscription(_root: Any, info: GraphQLResolveInfo, id: str) -> WebhookSubscription | None:  # noqa: A002
+def _subscription(_root: Any, info: Info, id: str) -> WebhookSubscription | None:
     subscription_id = parse_gid(id, "WebhookSubscription")
-    return context_of(info).state.subscriptions.get(subscription_id) if subscription_id is not None else None
+    return (
+        context_of(info).state.subscriptions.get(subscription_id)
+        if subscription_id is not None
+        else None
+    )
 
 
 def _subscription_create(
-    _root: Any, info: GraphQLResolveInfo, topic: str, webhookSubscription: dict[str, Any]  # noqa: N803
+    _root: Any,
+    info: Info,
+    topic: str,
+    webhookSubscription: dict[str, Any],
 ) -> dict[str, Any]:
     data = webhookSubscription
     subscription, errors = create_subscription(
@@ -185,7 +206,7 @@ def _subscription_create(
     return {"webhookSubscription": subscription, "userErrors": errors}
 
 
-def _subscription_delete(_root: Any, info: GraphQLResolveInfo, id: str) -> dict[str, Any]:  # noqa: A002
+def _subscription_delete(_root: Any, info: Info, id: str) -> dict[str, Any]:
     subscription_id = parse_gid(id, "WebhookSubscription")
     errors = delete_subscription(context_of(info).state, subscription_id)
     return {"deletedWebhookSubscriptionId": None if errors else id, "userErrors": errors}
@@ -211,7 +232,10 @@ def bind_resolvers(schema: GraphQLSchema) -> GraphQLSchema:
     bind(
         schema,
         "Mutation",
-        {"webhookSubscriptionCreate": _subscription_create, "webhookSubscriptionDelete": _subscription_delete},
+        {
+            "webhookSubscriptionCreate": _subscription_create,
+            "webhookSubscriptionDelete": _subscription_delete,
+        },
     )
     bind(
         schema,

@@ -77,7 +77,9 @@ def _in_string(value: Any) -> str:
     raise GraphQLError(f"Expected a string, got {value!r}")
 
 
-def _bind(scalar: GraphQLScalarType, out: Callable[[Any], Any], parse: Callable[[Any], Any]) -> None:
+def _bind(
+    scalar: GraphQLScalarType, out: Callable[[Any], Any], parse: Callable[[Any], Any]
+) -> None:
     """Set the coercers under both graphql-core 3.2 and 3.3 attribute names."""
 
     def literal(node: Any, _variables: Any = None) -> Any:

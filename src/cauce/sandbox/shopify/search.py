@@ -181,7 +181,9 @@ def compile_query(
     if tree is None:
         return CompiledQuery(predicate=lambda _record: True)
     predicate, parsed = build(tree)
-    return CompiledQuery(predicate=predicate or (lambda _record: True), warnings=warnings, parsed=parsed)
+    return CompiledQuery(
+        predicate=predicate or (lambda _record: True), warnings=warnings, parsed=parsed
+    )
 
 
 def _term(

@@ -10,6 +10,7 @@ parameters, which is what attribution reads.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
@@ -19,7 +20,16 @@ from cauce.sandbox.world import Contact, World
 from cauce.sandbox.world import Order as WorldOrder
 
 FINANCIAL_STATUSES = frozenset(
-    {"AUTHORIZED", "EXPIRED", "PAID", "PARTIALLY_PAID", "PARTIALLY_REFUNDED", "PENDING", "REFUNDED", "VOIDED"}
+    {
+        "AUTHORIZED",
+        "EXPIRED",
+        "PAID",
+        "PARTIALLY_PAID",
+        "PARTIALLY_REFUNDED",
+        "PENDING",
+        "REFUNDED",
+        "VOIDED",
+    }
 )
 _MARKETING_STATES = {
     "subscribed": "SUBSCRIBED",
@@ -42,7 +52,13 @@ _REFERRERS = {
     "instagram": "https://www.instagram.com/",
     "tiktok": "https://www.tiktok.com/",
 }
-_TACTICS = {"email": "NEWSLETTER", "cpc": "AD", "paid": "AD", "social": "POST", "affiliate": "AFFILIATE"}
+_TACTICS = {
+    "email": "NEWSLETTER",
+    "cpc": "AD",
+    "paid": "AD",
+    "social": "POST",
+    "affiliate": "AFFILIATE",
+}
 
 
 def convert(amount: Decimal, from_currency: str, to_currency: str) -> Decimal:
@@ -66,7 +82,10 @@ def visit_from_landing(visit_id: int, landing: str | None, ordered_at: datetime)
     if not landing:
         return None
     params = {k: v[0] for k, v in parse_qs(urlsplit(landing).query).items() if v}
-    utm = {name: params.get(f"utm_{name}") for name in ("campaign", "content", "medium", "source", "term")}
+    utm = {
+        name: params.get(f"utm_{name}")
+        for name in ("campaign", "content", "medium", "source", "term")
+    }
     medium = (utm["medium"] or "").lower()
     utm_source = (utm["source"] or "").lower()
     is_email = medium in ("email", "newsletter") or "mc_cid" in params or utm_source == "mailchimp"
@@ -99,7 +118,9 @@ def customer_from_contact(contact: Contact) -> ShopCustomer:
     )
 
 
-def order_from_world(order: WorldOrder, customer_id: int | None, shop_currency: str, index: int) -> ShopOrder:
+def order_from_world(
+    order: WorldOrder, customer_id: int | None, shop_currency: str, index: int
+) -> ShopOrder:
     status = order.financial_status.upper()
     status = status if status in FINANCIAL_STATUSES else "PENDING"
     digits = "".join(ch for ch in order.name if ch.isdigit())
@@ -139,7 +160,9 @@ def seed(world: World | None, shop_currency: str) -> tuple[list[ShopCustomer], l
     orders: list[ShopOrder] = []
     per_customer: dict[int, list[ShopOrder]] = defaultdict(list)
     for index, world_order in enumerate(world.orders):
-        customer_id: int | None = world_order.customer_id if world_order.customer_id in contacts else None
+        customer_id: int | None = (
+            world_order.customer_id if world_order.customer_id in contacts else None
+        )
         if customer_id is None and world_order.email:
             customer_id = by_email.get(world_order.email.lower())
         order = order_from_world(world_order, customer_id, shop_currency, index)
@@ -161,9 +184,9 @@ def seed(world: World | None, shop_currency: str) -> tuple[list[ShopCustomer], l
 
 
 def with_order_stats(customer: ShopCustomer, orders: list[ShopOrder]) -> ShopCustomer:
-    from dataclasses import replace
-
-    spent = sum((o.shop_total_price - o.refunded for o in orders if o.cancelled_at is None), Decimal("0"))
+    spent = sum(
+        (o.shop_total_price - o.refunded for o in orders if o.cancelled_at is None), Decimal("0")
+    )
     last = max(orders, key=lambda o: (o.created_at, o.id), default=None)
     updated = max([customer.updated_at, *(o.created_at for o in orders)])
     return replace(
@@ -176,6 +199,4 @@ def with_order_stats(customer: ShopCustomer, orders: list[ShopOrder]) -> ShopCus
 
 
 def _with_index(order: ShopOrder, index: int | None) -> ShopOrder:
-    from dataclasses import replace
-
     return replace(order, customer_order_index=index)

@@ -97,10 +97,12 @@ class Shop:
     def update_customer(self, customer_id: int, **changes: object) -> ShopCustomer:
         with self.state.lock:
             customer = self._customer(customer_id)
-            if "email" in changes and changes["email"]:
+            if changes.get("email"):
                 other = self.state.customer_by_email(str(changes["email"]))
                 if other is not None and other.id != customer_id:
-                    raise ShopperError(f"email {changes['email']!r} belongs to another customer", status=409)
+                    raise ShopperError(
+                        f"email {changes['email']!r} belongs to another customer", status=409
+                    )
             now = self.state.settings.clock()
             if "marketing_state" in changes:
                 changes["marketing_updated_at"] = now
@@ -112,7 +114,9 @@ class Shop:
     def place_order(self, new: NewOrder) -> ShopOrder:
         status = new.financial_status.upper()
         if status not in FINANCIAL_STATUSES:
-            raise ShopperError(f"financial_status must be one of {', '.join(sorted(FINANCIAL_STATUSES))}")
+            raise ShopperError(
+                f"financial_status must be one of {', '.join(sorted(FINANCIAL_STATUSES))}"
+            )
         lines_total = sum((line.price * line.quantity for line in new.line_items), Decimal("0"))
         total = new.total_price if new.total_price is not None else lines_total
         if not new.line_items and new.total_price is None:
@@ -163,7 +167,9 @@ class Shop:
         with self.state.lock:
             order = self._order(order_id)
             if order.financial_status not in _PAYABLE:
-                raise ShopperError(f"order {order.name} is {order.financial_status}, not payable", status=409)
+                raise ShopperError(
+                    f"order {order.name} is {order.financial_status}, not payable", status=409
+                )
             order = replace(order, financial_status="PAID", updated_at=self.state.settings.clock())
             self.state.put_order(order)
             customer = self.state.customers.get(order.customer_id) if order.customer_id else None
@@ -174,7 +180,9 @@ class Shop:
     def cancel(self, order_id: int, reason: str = "CUSTOMER") -> ShopOrder:
         reason = reason.upper()
         if reason not in ("CUSTOMER", "DECLINED", "FRAUD", "INVENTORY", "OTHER", "STAFF"):
-            raise ShopperError("reason must be CUSTOMER, DECLINED, FRAUD, INVENTORY, OTHER or STAFF")
+            raise ShopperError(
+                "reason must be CUSTOMER, DECLINED, FRAUD, INVENTORY, OTHER or STAFF"
+            )
         with self.state.lock:
             order = self._order(order_id)
             if order.cancelled_at is not None:
@@ -182,12 +190,18 @@ class Shop:
             now = self.state.settings.clock()
             order = replace(order, cancelled_at=now, cancel_reason=reason, updated_at=now)
             self.state.put_order(order)
-            customer = replace_customer_stats(self.state, order.customer_id, now) if order.customer_id else None
+            customer = (
+                replace_customer_stats(self.state, order.customer_id, now)
+                if order.customer_id
+                else None
+            )
         self._emit_order("ORDERS_CANCELLED", order, customer)
         self._emit_order("ORDERS_UPDATED", order, customer)
         return order
 
-    def update_order(self, order_id: int, *, tags: list[str] | None = None, email: str | None = None) -> ShopOrder:
+    def update_order(
+        self, order_id: int, *, tags: list[str] | None = None, email: str | None = None
+    ) -> ShopOrder:
         with self.state.lock:
             order = self._order(order_id)
             changes: dict[str, object] = {"updated_at": self.state.settings.clock()}

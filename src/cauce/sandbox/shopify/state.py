@@ -62,7 +62,9 @@ _ORDER_SORTS: dict[str, SortSpec[ShopOrder]] = {
     "PROCESSED_AT": SortSpec("PROCESSED_AT", "time", lambda o: micros(o.processed_at)),
     "ORDER_NUMBER": SortSpec("ORDER_NUMBER", "id", lambda o: o.number),
     "TOTAL_PRICE": SortSpec("TOTAL_PRICE", "decimal", lambda o: o.shop_total_price),
-    "CURRENT_TOTAL_PRICE": SortSpec("CURRENT_TOTAL_PRICE", "decimal", lambda o: o.shop_total_price - o.refunded),
+    "CURRENT_TOTAL_PRICE": SortSpec(
+        "CURRENT_TOTAL_PRICE", "decimal", lambda o: o.shop_total_price - o.refunded
+    ),
     "FINANCIAL_STATUS": SortSpec("FINANCIAL_STATUS", "text", lambda o: o.financial_status),
     "TOTAL_ITEMS_QUANTITY": SortSpec("TOTAL_ITEMS_QUANTITY", "id", lambda o: o.total_quantity),
 }
@@ -138,7 +140,9 @@ class ShopifyState:
                 "counts": {"orders": len(self.orders), "customers": len(self.customers)},
                 "scopes": sorted(self.scopes),
                 "throttle_status": self.bucket.status(),
-                "webhook_subscriptions": [_subscription_json(s) for s in self.subscriptions.values()],
+                "webhook_subscriptions": [
+                    _subscription_json(s) for s in self.subscriptions.values()
+                ],
                 "webhook_deliveries": list(self.deliveries),
             }
             if small:
@@ -194,7 +198,9 @@ class ShopifyState:
 
     # -- reads -------------------------------------------------------------
 
-    def order_keys(self, sort_key: str, ids: list[int] | None = None) -> tuple[list[Key], SortSpec[ShopOrder]]:
+    def order_keys(
+        self, sort_key: str, ids: list[int] | None = None
+    ) -> tuple[list[Key], SortSpec[ShopOrder]]:
         """Ascending ``(value, id)`` keys for ``sort_key`` (over ``ids`` if given); lock held."""
         name = "ID" if sort_key in _ORDER_FALLBACK else sort_key
         spec = _ORDER_SORTS[name]
@@ -223,7 +229,13 @@ class ShopifyState:
 
 
 def _subscription_json(sub: WebhookSubscription) -> dict[str, Any]:
-    return {"id": sub.gid, "topic": sub.topic, "uri": sub.uri, "format": sub.format, "created_at": iso(sub.created_at)}
+    return {
+        "id": sub.gid,
+        "topic": sub.topic,
+        "uri": sub.uri,
+        "format": sub.format,
+        "created_at": iso(sub.created_at),
+    }
 
 
 def _order_json(order: ShopOrder) -> dict[str, Any]:
@@ -259,14 +271,19 @@ def _customer_json(customer: ShopCustomer) -> dict[str, Any]:
     }
 
 
-def replace_customer_stats(state: ShopifyState, customer_id: int, now: datetime) -> ShopCustomer | None:
+def replace_customer_stats(
+    state: ShopifyState, customer_id: int, now: datetime
+) -> ShopCustomer | None:
     """Recompute a customer's order count, spend and last order after an order change."""
     with state.lock:
         customer = state.customers.get(customer_id)
         if customer is None:
             return None
         orders = [state.orders[i] for i in state.customer_orders.get(customer_id, [])]
-        spent = sum((o.shop_total_price - o.refunded for o in orders if o.cancelled_at is None), Decimal("0"))
+        spent = sum(
+            (o.shop_total_price - o.refunded for o in orders if o.cancelled_at is None),
+            Decimal("0"),
+        )
         last = max(orders, key=lambda o: (o.created_at, o.id), default=None)
         updated = replace(
             customer,

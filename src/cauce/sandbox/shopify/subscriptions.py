@@ -13,7 +13,14 @@ from cauce.sandbox.shopify.records import WebhookSubscription, topic_enum_name
 from cauce.sandbox.shopify.state import ShopifyState
 
 TOPICS = frozenset(
-    {"ORDERS_CREATE", "ORDERS_PAID", "ORDERS_UPDATED", "ORDERS_CANCELLED", "CUSTOMERS_CREATE", "CUSTOMERS_UPDATE"}
+    {
+        "ORDERS_CREATE",
+        "ORDERS_PAID",
+        "ORDERS_UPDATED",
+        "ORDERS_CANCELLED",
+        "CUSTOMERS_CREATE",
+        "CUSTOMERS_UPDATE",
+    }
 )
 UserErrors = list[dict[str, object]]
 
@@ -36,7 +43,9 @@ def create_subscription(
     topic = topic_enum_name(topic)
     field = ["webhookSubscription", "callbackUrl"]
     if topic not in TOPICS:
-        return None, [{"field": ["topic"], "message": f"Topic {topic!r} is not supported by the sandbox"}]
+        return None, [
+            {"field": ["topic"], "message": f"Topic {topic!r} is not supported by the sandbox"}
+        ]
     if not uri:
         return None, [{"field": field, "message": "Address can't be blank"}]
     parts = urlsplit(uri)
@@ -48,7 +57,9 @@ def create_subscription(
     with state.lock:
         for existing in state.subscriptions.values():
             if existing.topic == topic and existing.uri == uri:
-                return None, [{"field": field, "message": "Address for this topic has already been taken"}]
+                return None, [
+                    {"field": field, "message": "Address for this topic has already been taken"}
+                ]
         now = state.settings.clock()
         subscription = WebhookSubscription(
             id=state.next_subscription_id,

@@ -62,7 +62,7 @@ class WebhookDispatcher:
         self._client: httpx.Client | None = None
 
     def emit(self, topic: str, payload: dict[str, Any]) -> list[dict[str, Any]]:
-        """Deliver ``payload`` to every subscriber of ``topic`` (``ORDERS_CREATE``); returns the records."""
+        """Deliver ``payload`` to each subscriber of ``topic`` (e.g. ``ORDERS_CREATE``); records."""
         targets = subscribers(self.state, topic)
         if not targets:
             return []
@@ -73,7 +73,9 @@ class WebhookDispatcher:
         for subscription in targets:
             webhook_id = str(uuid.uuid4())
             headers = self._headers(topic_wire_name(topic), body, webhook_id, event_id, triggered)
-            record = self._record(topic, subscription.uri, subscription.gid, webhook_id, event_id, triggered, payload)
+            record = self._record(
+                topic, subscription.uri, subscription.gid, webhook_id, event_id, triggered, payload
+            )
             self._enqueue(record, body, headers)
             records.append(record)
         return records
@@ -86,7 +88,11 @@ class WebhookDispatcher:
             return None
         body = json.dumps(original["payload"], separators=(",", ":")).encode()
         headers = self._headers(
-            original["topic"], body, original["webhook_id"], original["event_id"], original["triggered_at"]
+            original["topic"],
+            body,
+            original["webhook_id"],
+            original["event_id"],
+            original["triggered_at"],
         )
         record = self._record(
             original["topic"].upper().replace("/", "_"),
@@ -128,7 +134,9 @@ class WebhookDispatcher:
 
     _busy = False
 
-    def _headers(self, topic: str, body: bytes, webhook_id: str, event_id: str, triggered: str) -> dict[str, str]:
+    def _headers(
+        self, topic: str, body: bytes, webhook_id: str, event_id: str, triggered: str
+    ) -> dict[str, str]:
         settings = self.state.settings
         return {
             "Content-Type": "application/json",
@@ -174,16 +182,22 @@ class WebhookDispatcher:
                 with self.state.lock:
                     record["status"] = "dropped"
                 return
-            heapq.heappush(self._jobs, _Job(time.monotonic(), next(self._seq), record, body, headers))
+            heapq.heappush(
+                self._jobs, _Job(time.monotonic(), next(self._seq), record, body, headers)
+            )
             if self._worker is None:
-                self._worker = threading.Thread(target=self._run, name="shopify-webhooks", daemon=True)
+                self._worker = threading.Thread(
+                    target=self._run, name="shopify-webhooks", daemon=True
+                )
                 self._worker.start()
             self._cond.notify_all()
 
     def _run(self) -> None:
         while True:
             with self._cond:
-                while not self._stopped and (not self._jobs or self._jobs[0].due > time.monotonic()):
+                while not self._stopped and (
+                    not self._jobs or self._jobs[0].due > time.monotonic()
+                ):
                     wait = self._jobs[0].due - time.monotonic() if self._jobs else None
                     self._cond.wait(wait)
                 if self._stopped:
@@ -212,7 +226,9 @@ class WebhookDispatcher:
         delivered = status is not None and 200 <= status < 300
         with self.state.lock:
             attempts: list[dict[str, Any]] = job.record["attempts"]
-            attempts.append({"at": datetime.now(UTC).isoformat(), "status_code": status, "error": error})
+            attempts.append(
+                {"at": datetime.now(UTC).isoformat(), "status_code": status, "error": error}
+            )
             if delivered:
                 job.record["status"] = "delivered"
             elif len(attempts) >= settings.webhook_attempts:

@@ -40,7 +40,13 @@ _PUNCTUATORS = {
     ":": "COLON", "=": "EQUALS", "!": "BANG", "$": "VAR_SIGN", "@": "DIR_SIGN", "...": "ELLIPSIS",
     "|": "PIPE", "&": "AMP",
 }  # fmt: skip
-_TOKEN_KINDS = {"Name": "IDENTIFIER", "Int": "INT", "Float": "FLOAT", "String": "STRING", "BlockString": "STRING"}
+_TOKEN_KINDS = {
+    "Name": "IDENTIFIER",
+    "Int": "INT",
+    "Float": "FLOAT",
+    "String": "STRING",
+    "BlockString": "STRING",
+}
 
 
 def _location(error: GraphQLError) -> tuple[int, int]:
@@ -86,7 +92,9 @@ def _label(ancestors: Collection[Any]) -> str:
 class ShopifySelectionRule(ValidationRule):
     """Unknown fields and missing/extra sub-selections, worded and coded as Shopify does."""
 
-    def enter_field(self, node: FieldNode, _key: Any, _parent: Any, _path: Any, ancestors: Any) -> None:
+    def enter_field(
+        self, node: FieldNode, _key: Any, _parent: Any, _path: Any, ancestors: Any
+    ) -> None:
         parent = self.context.get_parent_type()
         if parent is None:
             return
@@ -100,24 +108,36 @@ class ShopifySelectionRule(ValidationRule):
                     f"Field '{name}' doesn't exist on type '{parent.name}'",
                     node,
                     path=path,
-                    extensions={"code": "undefinedField", "typeName": parent.name, "fieldName": name},
+                    extensions={
+                        "code": "undefinedField",
+                        "typeName": parent.name,
+                        "fieldName": name,
+                    },
                 )
             )
             return
         named = get_named_type(definition.type)
         if not is_leaf_type(named) and node.selection_set is None:
             message = (
-                f"Field must have selections (field '{name}' returns {named.name} but has no selections. "
+                f"Field must have selections (field '{name}' returns {named.name} "
+                "but has no selections. "
                 f"Did you mean '{name} {{ ... }}'?)"
             )
         elif is_leaf_type(named) and node.selection_set is not None:
             selected = ", ".join(
                 s.name.value for s in node.selection_set.selections if isinstance(s, FieldNode)
             )
-            message = f"Selections can't be made on scalars (field '{name}' returns {named.name} but has selections [{selected}])"
+            message = (
+                f"Selections can't be made on scalars (field '{name}' returns {named.name} "
+                f"but has selections [{selected}])"
+            )
         else:
             return
-        extensions = {"code": "selectionMismatch", "nodeName": f"field '{name}'", "typeName": named.name}
+        extensions = {
+            "code": "selectionMismatch",
+            "nodeName": f"field '{name}'",
+            "typeName": named.name,
+        }
         self.report_error(GraphQLError(message, node, path=path, extensions=extensions))
 
 
@@ -163,7 +183,9 @@ def validation_error(error: GraphQLError) -> dict[str, Any]:
 
 
 def variable_errors(
-    schema: GraphQLSchema, definitions: Collection[VariableDefinitionNode], inputs: Mapping[str, Any]
+    schema: GraphQLSchema,
+    definitions: Collection[VariableDefinitionNode],
+    inputs: Mapping[str, Any],
 ) -> list[dict[str, Any]]:
     """``INVALID_VARIABLE`` errors, one per bad variable, as Shopify reports them."""
     errors: list[dict[str, Any]] = []
@@ -173,13 +195,20 @@ def variable_errors(
         if not found:
             continue
         name = definition.variable.name.value
+        type_name = print_ast(definition.type)
         problems = [_problem(problem.message) for problem in found]
-        line, column = definition.loc.source.get_location(definition.loc.start) if definition.loc else (1, 1)
+        line, column = (
+            definition.loc.source.get_location(definition.loc.start) if definition.loc else (1, 1)
+        )
         errors.append(
             {
-                "message": f"Variable ${name} of type {print_ast(definition.type)} was provided invalid value",
+                "message": f"Variable ${name} of type {type_name} was provided invalid value",
                 "locations": [{"line": line, "column": column}],
-                "extensions": {"code": "INVALID_VARIABLE", "value": inputs.get(name), "problems": problems},
+                "extensions": {
+                    "code": "INVALID_VARIABLE",
+                    "value": inputs.get(name),
+                    "problems": problems,
+                },
             }
         )
     return errors
@@ -189,31 +218,49 @@ def _problem(message: str) -> dict[str, Any]:
     path: list[Any] = []
     at = re.search(r" at ((?:\[\d+\]|\[\"[^\"]+\"\]|\.\w+)+)", message)
     if at:
-        for index, key_quoted, key in re.findall(r"\[(\d+)\]|\[\"([^\"]+)\"\]|\.(\w+)", at.group(1)):
+        for index, key_quoted, key in re.findall(
+            r"\[(\d+)\]|\[\"([^\"]+)\"\]|\.(\w+)", at.group(1)
+        ):
             path.append(int(index) if index else (key_quoted or key))
-    if any(hint in message for hint in ("was not provided", "not to be None", "not to be null", "non-null type")):
+    if any(
+        hint in message
+        for hint in ("was not provided", "not to be None", "not to be null", "non-null type")
+    ):
         explanation = "Expected value to not be null"
     else:
-        explanation = re.split(r"invalid value(?: at [^:]+)?: |; ", message, maxsplit=1)[-1].rstrip(".")
+        explanation = re.split(r"invalid value(?: at [^:]+)?: |; ", message, maxsplit=1)[-1].rstrip(
+            "."
+        )
     return {"path": path, "explanation": explanation}
 
 
 def max_cost_exceeded(cost: int) -> dict[str, Any]:
     message = (
-        f"Query cost is {cost}, which exceeds the single query max cost limit ({MAX_QUERY_COST}).\n\n"
+        f"Query cost is {cost}, which exceeds the single query max cost limit "
+        f"({MAX_QUERY_COST}).\n\n"
         "See https://shopify.dev/concepts/about-apis/rate-limits for more information on how the\n"
         "cost of a query is calculated.\n\n"
-        "To query larger amounts of data with fewer limits, bulk operations should be used instead.\n"
-        "See https://shopify.dev/tutorials/perform-bulk-operations-with-admin-api for usage details.\n"
+        "To query larger amounts of data with fewer limits, "
+        "bulk operations should be used instead.\n"
+        "See https://shopify.dev/tutorials/perform-bulk-operations-with-admin-api "
+        "for usage details.\n"
     )
-    extensions = {"code": "MAX_COST_EXCEEDED", "cost": cost, "maxCost": MAX_QUERY_COST, "documentation": DOCS_LIMITS}
+    extensions = {
+        "code": "MAX_COST_EXCEEDED",
+        "cost": cost,
+        "maxCost": MAX_QUERY_COST,
+        "documentation": DOCS_LIMITS,
+    }
     return {"errors": [{"message": message, "extensions": extensions}]}
 
 
 def throttled(requested: int, throttle_status: dict[str, Any]) -> dict[str, Any]:
     return {
         "errors": [
-            {"message": "Throttled", "extensions": {"code": "THROTTLED", "documentation": DOCS_RATE_LIMITS}}
+            {
+                "message": "Throttled",
+                "extensions": {"code": "THROTTLED", "documentation": DOCS_RATE_LIMITS},
+            }
         ],
         "extensions": {
             "cost": {
