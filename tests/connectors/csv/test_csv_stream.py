@@ -243,3 +243,15 @@ def test_utf8_lines_inside_a_windows_1252_file_are_read_as_utf8_and_reported(
         items = read_all(open_stream(tmp_path))
     assert [i["apellido"] for i in items] == ["Muñoz", "Peña", "Ibáñez"]
     assert "line 4 is UTF-8" in caplog.text
+
+
+def test_old_mac_line_endings_and_utf16_unicode_text_exports_are_read(tmp_path: Path) -> None:
+    write(tmp_path, "email;name\ra@example.es;Muñoz\rb@example.es;Eva\r".encode("cp1252"))
+    assert [(r["name"], r[LINE_FIELD]) for r in read_all(open_stream(tmp_path))] == [
+        ("Muñoz", 2),
+        ("Eva", 3),
+    ]
+    write(tmp_path, "email\tname\r\na@example.es\tPeña\r\n".encode("utf-16"), name="excel.csv")
+    stream = open_stream(tmp_path, "excel")
+    assert stream.delimiter == "\t"
+    assert read_all(stream) == [{"email": "a@example.es", "name": "Peña", LINE_FIELD: 2}]

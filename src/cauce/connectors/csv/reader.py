@@ -115,10 +115,13 @@ class CsvRows:
         self.path = path
         self.delimiter = delimiter
         self._decoder = LineDecoder(path, encoding, explicit_encoding)
-        self._handle: BinaryIO = open(path, "rb", buffering=_BUFFER)  # noqa: SIM115
-        if encoding == "utf-16":
+        self._handle = io.BufferedReader(io.FileIO(path, "r"), _BUFFER)
+        head = self._handle.peek(_BUFFER)[:_BUFFER]
+        if encoding == "utf-16" or (b"\r" in head and b"\n" not in head):
+            # UTF-16 cannot be split on b"\n"; old Mac files end lines with a lone CR.
+            codec = "utf-8-sig" if encoding.startswith("utf-8") else encoding
             text: Iterator[str] = io.TextIOWrapper(
-                self._handle, encoding="utf-16", errors="replace", newline=""
+                self._handle, encoding=codec, errors="replace", newline=""
             )
         else:
             text = self._decoder.lines(self._handle)
