@@ -11,12 +11,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from tests.conftest import PG_ADMIN_URL, _fresh_database
+from tests.unit.jobs.jobs_support import FakeClock
 
 from cauce.engine.jobs import JobQueue
 from cauce.store import Store
 from cauce.store.models import metadata
-from tests.conftest import PG_ADMIN_URL, _fresh_database
-from tests.unit.jobs.jobs_support import FakeClock
 
 
 @pytest.fixture(scope="session")
