@@ -11,10 +11,17 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
+from cauce.sandbox.orders_gen import CUSTOMER_ID_BASE
 from cauce.sandbox.serve import ThreadedServer
 from cauce.sandbox.shopify import SHOPIFY_ACCESS_TOKEN, SHOPIFY_API_VERSION, create_app
 from cauce.sandbox.shopify.state import ShopifyState
 from cauce.sandbox.world import Contact, Order, OrderLine, World
+
+
+def customer_gid(contact_id: int) -> str:
+    """The Shopify customer id of contact ``contact_id`` (the generator's convention)."""
+    return f"gid://shopify/Customer/{CUSTOMER_ID_BASE + contact_id}"
+
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 EMAIL_LANDING = (
@@ -53,7 +60,7 @@ def make_world(contacts: int = 12, orders: int = 30) -> World:
                 id=5_000_000 + n,
                 name=f"#{1001 + n}",
                 email=f"buyer{customer}@example.com",
-                customer_id=customer,
+                customer_id=CUSTOMER_ID_BASE + customer,
                 created_at=created,
                 updated_at=created + timedelta(hours=1),
                 processed_at=created,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from graphql import build_client_schema, get_introspection_query
 
-from .support import EMAIL_LANDING, Shopify, make_world
+from cauce.sandbox.orders_gen import CUSTOMER_ID_BASE
+
+from .support import EMAIL_LANDING, Shopify, customer_gid, make_world
 
 ATTRIBUTION = """
 query Attribution($id: ID!) {
@@ -118,11 +120,15 @@ def test_customers_come_from_buyers_and_some_contacts_without_orders(shopify: Sh
     buyers = {o.customer_id for o in world.orders}
     assert buyers <= set(customers)
     without_orders = set(customers) - buyers
-    assert without_orders == {c.id for c in world.contacts if c.id not in buyers and c.id % 3 == 0}
+    assert without_orders == {
+        CUSTOMER_ID_BASE + c.id
+        for c in world.contacts
+        if CUSTOMER_ID_BASE + c.id not in buyers and c.id % 3 == 0
+    }
     for customer_id in without_orders:
         assert customers[customer_id]["numberOfOrders"] == "0"
         assert customers[customer_id]["lastOrder"] is None
-    one = customers[2]
+    one = customers[CUSTOMER_ID_BASE + 2]
     assert one["email"] == "buyer2@example.com"
     assert one["displayName"] == "Ana2 García2"
     assert one["locale"] == "es-ES"
@@ -135,12 +141,14 @@ def test_customers_come_from_buyers_and_some_contacts_without_orders(shopify: Sh
 
 def test_customer_orders_connection_lists_that_customers_orders(shopify: Shopify) -> None:
     body = shopify.gql(
-        """{ customer(id: "gid://shopify/Customer/3") {
-             orders(first: 10) { nodes { id email } } } }"""
+        """query($id: ID!) { customer(id: $id) { orders(first: 10) { nodes { id email } } } }""",
+        {"id": customer_gid(3)},
     )
     nodes = body["data"]["customer"]["orders"]["nodes"]
     assert nodes and {node["email"] for node in nodes} == {"buyer3@example.com"}
-    expected = sorted(o.id for o in shopify.state.orders.values() if o.customer_id == 3)
+    expected = sorted(
+        o.id for o in shopify.state.orders.values() if o.customer_id == CUSTOMER_ID_BASE + 3
+    )
     assert [int(node["id"].rsplit("/", 1)[1]) for node in nodes] == expected
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from cauce.sandbox.shopify import SHOPIFY_CLIENT_SECRET
 
-from .support import EMAIL_LANDING, Receiver, Shopify
+from .support import EMAIL_LANDING, Receiver, Shopify, customer_gid
 
 SUBSCRIBE = """mutation Subscribe($topic: WebhookSubscriptionTopic!, $uri: String!) {
   webhookSubscriptionCreate(topic: $topic, webhookSubscription: {uri: $uri, format: JSON}) {
@@ -97,7 +97,7 @@ def test_a_paid_checkout_fires_signed_orders_create_and_orders_paid(shopify: Sho
     assert payload["source_name"] == "web"
     assert payload["cancelled_at"] is None
     assert payload["line_items"][0]["price"] == "29.99"
-    assert payload["customer"]["id"] == 2
+    assert payload["customer"]["admin_graphql_api_id"] == customer_gid(2)
     assert payload["created_at"] and payload["updated_at"]
 
 

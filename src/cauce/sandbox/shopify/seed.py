@@ -1,7 +1,8 @@
 """Turn a seeded :class:`~cauce.sandbox.world.World` into Shopify customers and orders.
 
 Customers are the contacts that bought something plus every third contact
-without orders (shops also hold accounts that never converted). Orders keep
+without orders (shops also hold accounts that never converted); a customer's
+id is the generator's ``customer_id_for(contact)``, the id its orders carry. Orders keep
 the World's ids, dates, totals and landing URLs; the landing URL becomes the
 order's ``customerJourneySummary.lastVisit`` with its parsed ``utm_*``
 parameters, which is what attribution reads.
@@ -15,6 +16,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
 
+from cauce.sandbox.locales import CURRENCY_RATES
+from cauce.sandbox.orders_gen import customer_id_for
 from cauce.sandbox.shopify.records import LineItem, ShopCustomer, ShopOrder, Visit
 from cauce.sandbox.world import Contact, World
 from cauce.sandbox.world import Order as WorldOrder
@@ -38,14 +41,15 @@ _MARKETING_STATES = {
     "pending": "PENDING",
     "transactional": "NOT_SUBSCRIBED",
 }
-#: Units of each currency per 1 EUR: fixed reference rates, so shop amounts are reproducible.
+#: Units of each currency per 1 EUR: the World's fixed rates first, then more reference rates,
+#: so shop amounts are reproducible.
 _PER_EUR = {
     "EUR": Decimal("1"), "USD": Decimal("1.08"), "GBP": Decimal("0.85"), "MXN": Decimal("18.5"),
     "ARS": Decimal("950"), "BRL": Decimal("5.6"), "CLP": Decimal("1000"), "COP": Decimal("4300"),
     "PEN": Decimal("4.05"), "UYU": Decimal("42"), "CAD": Decimal("1.47"), "CHF": Decimal("0.95"),
     "JPY": Decimal("165"), "AUD": Decimal("1.65"), "SEK": Decimal("11.4"), "DKK": Decimal("7.46"),
     "NOK": Decimal("11.6"), "PLN": Decimal("4.3"),
-}  # fmt: skip
+} | {code: Decimal(rate) for code, (rate, _step) in CURRENCY_RATES.items()}  # fmt: skip
 _REFERRERS = {
     "google": "https://www.google.com/",
     "facebook": "https://www.facebook.com/",
@@ -103,7 +107,7 @@ def visit_from_landing(visit_id: int, landing: str | None, ordered_at: datetime)
 def customer_from_contact(contact: Contact) -> ShopCustomer:
     state = _MARKETING_STATES.get(contact.email_status.lower(), "NOT_SUBSCRIBED")
     return ShopCustomer(
-        id=contact.id,
+        id=customer_id_for(contact),
         email=contact.email,
         first_name=contact.first_name or None,
         last_name=contact.last_name or None,
@@ -151,35 +155,41 @@ def order_from_world(
     )
 
 
+def _buyer(
+    order: WorldOrder, by_customer_id: dict[int, Contact], by_email: dict[str, Contact]
+) -> Contact | None:
+    """The contact who placed ``order``: by its customer id, else by email; ``None`` = guest."""
+    contact = by_customer_id.get(order.customer_id)
+    if contact is None and order.email:
+        contact = by_email.get(order.email.lower())
+    return contact
+
+
 def seed(world: World | None, shop_currency: str) -> tuple[list[ShopCustomer], list[ShopOrder]]:
     """Customers and orders for ``world``; customers carry their order statistics."""
     if world is None:
         return [], []
-    contacts = {contact.id: contact for contact in world.contacts}
-    by_email = {contact.email.lower(): contact.id for contact in world.contacts if contact.email}
+    by_customer_id = {customer_id_for(contact): contact for contact in world.contacts}
+    by_email = {contact.email.lower(): contact for contact in world.contacts if contact.email}
     orders: list[ShopOrder] = []
-    per_customer: dict[int, list[ShopOrder]] = defaultdict(list)
+    per_contact: dict[int, list[ShopOrder]] = defaultdict(list)
     for index, world_order in enumerate(world.orders):
-        customer_id: int | None = (
-            world_order.customer_id if world_order.customer_id in contacts else None
-        )
-        if customer_id is None and world_order.email:
-            customer_id = by_email.get(world_order.email.lower())
+        contact = _buyer(world_order, by_customer_id, by_email)
+        customer_id = customer_id_for(contact) if contact is not None else None
         order = order_from_world(world_order, customer_id, shop_currency, index)
         orders.append(order)
-        if customer_id is not None:
-            per_customer[customer_id].append(order)
+        if contact is not None:
+            per_contact[contact.id].append(order)
     customers: list[ShopCustomer] = []
     indexed: dict[int, int] = {}
     for contact in world.contacts:
-        bought = sorted(per_customer.get(contact.id, []), key=lambda o: (o.created_at, o.id))
+        bought = sorted(per_contact.get(contact.id, []), key=lambda o: (o.created_at, o.id))
         if not bought and contact.id % 3 != 0:
             continue
-        base = customer_from_contact(contact)
         for position, order in enumerate(bought):
             indexed[order.id] = position
-        customers.append(with_order_stats(base, bought))
-    orders = [_with_index(order, indexed.get(order.id)) for order in orders]
+        customers.append(with_order_stats(customer_from_contact(contact), bought))
+    orders = [replace(order, customer_order_index=indexed.get(order.id)) for order in orders]
     return customers, orders
 
 
@@ -196,7 +206,3 @@ def with_order_stats(customer: ShopCustomer, orders: list[ShopOrder]) -> ShopCus
         last_order_id=last.id if last else None,
         updated_at=updated,
     )
-
-
-def _with_index(order: ShopOrder, index: int | None) -> ShopOrder:
-    return replace(order, customer_order_index=index)
