@@ -1,4 +1,4 @@
-"""Fixtures for the Mailchimp emulator tests: a small hand-built world, a served app, a webhook receiver."""
+"""Fixtures for the Mailchimp emulator tests: a small world, a served app, a webhook receiver."""
 
 from __future__ import annotations
 
