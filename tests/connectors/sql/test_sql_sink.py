@@ -222,3 +222,19 @@ def test_create_table_builds_it_from_the_first_batch(db_url: str, engine: sa.Eng
 def test_missing_table_without_create_table_is_named(db_url: str, engine: sa.Engine) -> None:
     with pytest.raises(Exception, match="no table 'nowhere'"):
         open_sink(db_url, "nowhere")
+
+
+@pytest.mark.postgres
+def test_schema_setting_reads_and_writes_tables_outside_public(postgres_url: str) -> None:
+    engine = sa.create_engine(postgres_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE SCHEMA marketing"))
+        conn.execute(sa.text("CREATE TABLE marketing.leads (email TEXT PRIMARY KEY, score INT)"))
+    connection = connector.connect({"url": postgres_url, "schema": "marketing"})
+    sink = connection.sink("leads")
+    assert by_key(sink.write([{"email": "a@example.es", "score": 1}], WriteMode.UPSERT)) == {
+        "a@example.es": RowStatus.CREATED
+    }
+    assert [r["email"] for r in connection.stream("leads").read({})] == ["a@example.es"]
+    connection.close()
+    engine.dispose()

@@ -117,7 +117,7 @@ class CsvRows:
         self._decoder = LineDecoder(path, encoding, explicit_encoding)
         self._handle = io.BufferedReader(io.FileIO(path, "r"), _BUFFER)
         head = self._handle.peek(_BUFFER)[:_BUFFER]
-        if encoding == "utf-16" or (b"\r" in head and b"\n" not in head):
+        if encoding.startswith(("utf-16", "utf-32")) or (b"\r" in head and b"\n" not in head):
             # UTF-16 cannot be split on b"\n"; old Mac files end lines with a lone CR.
             codec = "utf-8-sig" if encoding.startswith("utf-8") else encoding
             text: Iterator[str] = io.TextIOWrapper(
