@@ -213,6 +213,9 @@ def test_hubspot_secondly_headers_cap_the_pace_and_zero_remaining_waits_a_slot()
     }
     limiter.after_response(response(200, {}, **headers))
     assert limiter.bucket.rate == pytest.approx(10 * 0.95)
+    assert limiter.before_request() == 0  # paced below 10/s already: a zero is jitter
+    t.now += 1
+    limiter.after_response(response(200, {}, **{"X-HubSpot-RateLimit-Secondly-Remaining": "0"}))
     assert limiter.before_request() == pytest.approx(1 / 9.5)
 
 

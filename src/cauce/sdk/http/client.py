@@ -73,6 +73,8 @@ class RecordedRequest:
     status: int | None
     elapsed: float
     attempt: int
+    sent_at: float = 0.0
+    """Unix time the request left."""
 
 
 class HttpClient:
@@ -174,6 +176,7 @@ class HttpClient:
                 status=status,
                 elapsed=time.monotonic() - started,
                 attempt=n,
+                sent_at=time.time() - (time.monotonic() - started),
             )
         )
 

@@ -163,7 +163,8 @@ class HeaderRateLimiter:
     account (190/10 s) speeds up on its own. ``remaining`` below what the
     bucket believes (another app shares the quota) lowers the bucket; zero
     remaining empties it, so the next request waits one slot; the same for a
-    secondly quota (``secondly_header`` also caps the pace). ``Retry-After``
+    secondly quota, unless ``secondly_header`` shows the pace is already
+    below it (then a zero is just the jitter of an evenly paced client). ``Retry-After``
     pauses every thread.
     ``daily_remaining_header`` at zero stops the run with a ``RetryableError``
     that says when it can go on. Use :meth:`hubspot` or :meth:`shopify_rest`
@@ -206,10 +207,14 @@ class HeaderRateLimiter:
 
     @classmethod
     def hubspot(cls, limit: int = 100, interval: float = 10.0) -> HeaderRateLimiter:
-        """HubSpot private apps: ``limit`` per rolling ``interval`` (Free/Starter 100/10 s)."""
+        """HubSpot private apps: ``limit`` per rolling ``interval`` (Free/Starter 100/10 s).
+
+        Paced at 95 % of the limit with room for one extra request, so the
+        client catches up after a slow answer yet never exceeds the window.
+        """
         return cls(
             limit / interval * 0.95,
-            1.0,
+            2.0,
             limit_header="X-HubSpot-RateLimit-Max",
             remaining_header="X-HubSpot-RateLimit-Remaining",
             interval_ms_header="X-HubSpot-RateLimit-Interval-Milliseconds",
@@ -267,7 +272,8 @@ class HeaderRateLimiter:
         if remaining is not None:
             self.bucket.update(available=max(0.0, remaining))
         secondly = _number(headers, self.secondly_remaining_header)
-        if secondly is not None and secondly <= 0:
+        paced_below = per_second is not None and self.bucket.rate <= per_second
+        if secondly is not None and secondly <= 0 and not paced_below:
             self.bucket.update(available=0.0)
         daily = _number(headers, self.daily_remaining_header)
         if daily is not None and daily <= 0:
