@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -41,6 +42,7 @@ from cauce.sdk import (
 log = logging.getLogger("cauce.connectors.sql")
 
 _CHUNK = 500
+_DENIED = re.compile(r"permission denied|command denied|access denied", re.IGNORECASE)
 _TRANSIENT = ("deadlock", "lock wait timeout", "could not serialize", "database is locked")
 _ROW_ERRORS = sa.exc.StatementError
 
@@ -157,7 +159,7 @@ class TableSink(Sink):
     ) -> list[RowResult]:
         existing = self._existing(conn, table, [values[self.key_field] for _, values in rows])
         results: list[RowResult] = []
-        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        merged: dict[str, dict[str, Any]] = {}
         for key, values in rows:
             if key in existing:
                 results.append(RowResult(key, RowStatus.UPDATED))
@@ -167,6 +169,9 @@ class TableSink(Sink):
             else:
                 results.append(RowResult(key, RowStatus.CREATED))
                 existing.add(key)
+            merged[key] = {**merged.get(key, {}), **values}
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for values in merged.values():
             groups.setdefault(tuple(sorted(values)), []).append(values)
         for columns, group in groups.items():
             if mode is WriteMode.UPDATE:
@@ -256,16 +261,18 @@ class TableSink(Sink):
             raise RetryableError(
                 f"{self._where} is busy: {message}; the batch will be retried"
             ) from None
-        if isinstance(exc, sa.exc.ProgrammingError):
+        if isinstance(exc, sa.exc.ProgrammingError) or _DENIED.search(message):
             raise FatalError(f"writing to {self._where} failed: {message}") from None
 
 
 def _key_for(column: sa.Column[Any], value: Any) -> Any:
-    """Keys arrive as text from files; an integer key column needs integers to compare."""
+    """Keys arrive as text from files, or as numbers from APIs: match the key column's type."""
     try:
         python_type = column.type.python_type
     except NotImplementedError:
         return value
     if python_type is int and isinstance(value, str) and value.strip().lstrip("-").isdigit():
         return int(value)
+    if python_type is str and not isinstance(value, str):
+        return str(value)
     return value
