@@ -181,3 +181,16 @@ def test_stream_reads_a_large_table_in_chunks(db_url: str) -> None:
     count = sum(1 for _ in stream.read({}))
     assert count == 5000
     connection.close()
+
+
+@pytest.mark.parametrize("cursor", ["born", "amount"])
+def test_date_and_decimal_cursors_survive_the_trip_through_saved_state(
+    db_url: str, contacts: sa.Engine, cursor: str
+) -> None:
+    connection = connect(db_url)
+    stream = connection.stream("contacts", {"cursor_field": cursor})
+    records = list(stream.read({}))
+    state = roundtrip(stream.checkpoint(records[4]))
+    assert isinstance(state["cursor"], str)
+    assert ids(list(stream.read(state))) == ids(records[5:])
+    connection.close()
