@@ -71,10 +71,18 @@ def bad_request(detail: str) -> Problem:
     return Problem(400, "Invalid Resource", detail)
 
 
+def root_url(request: Request) -> str:
+    """This app's own root (scheme, host and mount prefix), for the ``Link`` header."""
+    return str(request.url.replace(path=request.scope.get("root_path", ""), query="")).rstrip("/")
+
+
+def describedby(request: Request) -> str:
+    return f'<{root_url(request)}/schema/3.0/ProblemDetailDocument.json>; rel="describedBy"'
+
+
 def problem_response(request: Request, problem: Problem) -> JSONResponse:
-    root = str(request.base_url).rstrip("/")
     headers = {
-        "Link": f'<{root}/schema/3.0/ProblemDetailDocument.json>; rel="describedBy"',
+        "Link": describedby(request),
         **problem.headers,
     }
     return JSONResponse(
