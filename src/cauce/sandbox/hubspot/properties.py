@@ -55,9 +55,9 @@ def iso_ms(moment: datetime | int) -> str:
     """HubSpot's timestamp format: ``2026-03-01T10:15:00.123Z``."""
     if isinstance(moment, int):
         moment = datetime.fromtimestamp(moment / 1000, UTC)
-    return (
-        moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-    )
+    elif moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    return moment.isoformat(timespec="milliseconds")[:23] + "Z"
 
 
 def parse_ms(value: str) -> int | None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cauce.sandbox.hubspot.errors import validation_error
-from cauce.sandbox.hubspot.properties import PropertyDef, parse_ms
+from cauce.sandbox.hubspot.properties import PropertyDef, iso_ms, parse_ms
 from cauce.sandbox.hubspot.state import ContactRecord
 
 MAX_GROUPS = 5
@@ -34,7 +34,6 @@ OPERATORS = {
 }  # fmt: skip
 _TOKEN_SPLIT = re.compile(r"[^\w*]+")
 
-Key = tuple[int, float | str]
 Predicate = Callable[[ContactRecord], bool]
 
 
@@ -100,11 +99,11 @@ def run(
     """The page of matching records and the total number of matches."""
     found = [record for record in records if request.predicate(record)]
     for name, descending in reversed(request.sort):
-        kind = properties[name].type if name in properties else "string"
-        present = [r for r in found if r.value(name) not in (None, "")]
-        absent = [r for r in found if r.value(name) in (None, "")]
-        present.sort(key=lambda r: _typed(r.value(name) or "", kind), reverse=descending)
-        found = present + absent
+        key = key_function(name, _kind(name, properties))
+        keyed = [(key(record), record) for record in found]
+        present = [pair for pair in keyed if pair[0] is not None]
+        present.sort(key=lambda pair: pair[0], reverse=descending)
+        found = [record for _, record in present] + [r for k, r in keyed if k is None]
     return found[request.offset : request.offset + request.limit], len(found)
 
 
@@ -126,16 +125,62 @@ def _sort_key(entry: Any) -> tuple[str, bool]:
     return str(entry.get("propertyName", "")), direction == "DESCENDING"
 
 
-def _typed(value: str, kind: str) -> float | str:
+def _kind(name: str, properties: dict[str, PropertyDef]) -> str:
+    return properties[name].type if name in properties else "string"
+
+
+def key_function(name: str, kind: str) -> Callable[[ContactRecord], Any]:
+    """A record's comparable value of ``name`` (None when unset), cheap enough for 100k rows.
+
+    Datetimes are stored normalised (ISO 8601, ms, ``Z``), so they compare as strings.
+    """
+    if name == "hs_object_id":
+        return lambda r: r.id
+    if name == "lastmodifieddate":
+        return lambda r: r.updated_ms
+    if name == "createdate":
+
+        def raw(r: ContactRecord) -> str | None:
+            return r.value("createdate")
+    else:
+
+        def raw(r: ContactRecord) -> str | None:
+            return r.properties.get(name)
+
     if kind == "number":
-        try:
-            return float(value)
-        except ValueError:
-            return float("nan")
-    if kind in ("date", "datetime"):
-        ms = parse_ms(value)
-        return float(ms) if ms is not None else float("nan")
-    return value.lower()
+
+        def number(r: ContactRecord) -> float | None:
+            value = raw(r)
+            try:
+                return float(value) if value else None
+            except ValueError:
+                return None
+
+        return number
+    if kind in ("datetime", "date"):
+        return lambda r: raw(r) or None
+    return lambda r: value.lower() if (value := raw(r)) else None
+
+
+def _target(raw: Any, name: str, kind: str) -> Any:
+    """A filter value converted to what :func:`key_function` returns for ``name``."""
+    text = ("true" if raw else "false") if isinstance(raw, bool) else str(raw).strip()
+    if name in ("hs_object_id", "lastmodifieddate") or kind in ("number", "datetime", "date"):
+        if name == "hs_object_id" or kind == "number":
+            try:
+                number = float(text)
+            except ValueError:
+                raise validation_error(f"{text!r} is not a number (filter on {name}).") from None
+            return int(number) if name == "hs_object_id" else number
+        ms = parse_ms(text)
+        if ms is None:
+            raise validation_error(
+                f"{text!r} is not a date (filter on {name}): use ms since epoch or ISO 8601."
+            )
+        if name == "lastmodifieddate":
+            return ms
+        return iso_ms(ms) if kind == "datetime" else iso_ms(ms)[:10]
+    return text.lower()
 
 
 def _matches_query(record: ContactRecord, query: str) -> bool:
@@ -157,28 +202,22 @@ def _compile(spec: dict[str, Any], properties: dict[str, PropertyDef]) -> Predic
         )
     if not name:
         raise validation_error("Every filter needs a propertyName.")
-    kind = properties[name].type if name in properties else "string"
-
-    def typed(raw: Any) -> float | str:
-        text = ("true" if raw else "false") if isinstance(raw, bool) else str(raw)
-        return _typed(text, kind)
-
+    kind = _kind(name, properties)
+    key = key_function(name, kind)
     if operator == "HAS_PROPERTY":
-        return lambda r: r.value(name) not in (None, "")
+        return lambda r: key(r) is not None
     if operator == "NOT_HAS_PROPERTY":
-        return lambda r: r.value(name) in (None, "")
+        return lambda r: key(r) is None
     if operator in ("IN", "NOT_IN"):
         values = spec.get("values")
         if not isinstance(values, list) or not values:
             raise validation_error(
                 f"Operator {operator} on {name} needs a non-empty 'values' list."
             )
-        wanted = {typed(v) for v in values}
+        wanted = {_target(v, name, kind) for v in values}
         if operator == "IN":
-            return lambda r: (
-                (v := r.value(name)) not in (None, "") and _typed(v or "", kind) in wanted
-            )
-        return lambda r: (v := r.value(name)) in (None, "") or _typed(v or "", kind) not in wanted
+            return lambda r: key(r) in wanted
+        return lambda r: (k := key(r)) is None or k not in wanted
     if operator in ("CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN"):
         pattern = str(spec.get("value", "")).lower()
 
@@ -188,42 +227,29 @@ def _compile(spec: dict[str, Any], properties: dict[str, PropertyDef]) -> Predic
                 return False
             if fnmatch.fnmatchcase(value, pattern):
                 return True
-            return any(
-                fnmatch.fnmatchcase(token, pattern) for token in _TOKEN_SPLIT.split(value) if token
-            )
+            tokens = _TOKEN_SPLIT.split(value)
+            return any(fnmatch.fnmatchcase(token, pattern) for token in tokens if token)
 
         if operator == "CONTAINS_TOKEN":
             return contains
         return lambda r: not contains(r)
     if "value" not in spec:
         raise validation_error(f"Operator {operator} on {name} needs a 'value'.")
-    target = typed(spec["value"])
+    target = _target(spec["value"], name, kind)
     if operator == "BETWEEN":
         if "highValue" not in spec:
             raise validation_error(f"Operator BETWEEN on {name} needs 'value' and 'highValue'.")
-        high = typed(spec["highValue"])
-        return lambda r: _compare(r.value(name), kind, lambda v: target <= v <= high)
+        high = _target(spec["highValue"], name, kind)
+        return lambda r: (k := key(r)) is not None and target <= k <= high
     if operator == "EQ":
-        return lambda r: _compare(r.value(name), kind, lambda v: v == target)
+        return lambda r: key(r) == target
     if operator == "NEQ":
-        return lambda r: (
-            r.value(name) in (None, "") or _compare(r.value(name), kind, lambda v: v != target)
-        )
+        return lambda r: key(r) != target
     comparisons: dict[str, Callable[[Any], bool]] = {
-        "LT": lambda v: v < target,
-        "LTE": lambda v: v <= target,
-        "GT": lambda v: v > target,
-        "GTE": lambda v: v >= target,
+        "LT": lambda k: k < target,
+        "LTE": lambda k: k <= target,
+        "GT": lambda k: k > target,
+        "GTE": lambda k: k >= target,
     }
     check = comparisons[operator]
-    return lambda r: _compare(r.value(name), kind, check)
-
-
-def _compare(value: str | None, kind: str, check: Callable[[Any], bool]) -> bool:
-    if value in (None, ""):
-        return False
-    typed = _typed(value or "", kind)
-    try:
-        return check(typed)
-    except TypeError:
-        return False
+    return lambda r: (k := key(r)) is not None and check(k)
