@@ -169,3 +169,16 @@ def test_delivery_that_keeps_failing_is_marked_failed(sandbox: Sandbox, receiver
     assert delivery["status"] == "failed"
     assert delivery["attempts"] == 3
     assert delivery["last_status_code"] == 500
+
+
+def test_a_person_signing_up_again_is_a_user_sourced_subscribe(
+    sandbox: Sandbox, receiver: Receiver
+) -> None:
+    subscribe_hook(sandbox, receiver, sources={"user": True, "admin": False, "api": False})
+    response = sandbox.admin.post(f"{LIST}/signup", json={"email_address": "diego@example.org"})
+    assert response.json()["status"] == "subscribed"
+    form = receiver.wait_for_posts(1)[0]["form"]
+    assert form["type"] == "subscribe"
+    assert form["data[email]"] == "diego@example.org"
+    bounced = sandbox.admin.post(f"{LIST}/signup", json={"email_address": "valentina@example.org"})
+    assert bounced.json()["title"] == "Member In Compliance State"

@@ -57,17 +57,16 @@ def admin_extra() -> APIRouter:
 
     @router.post("/lists/{list_id}/signup")
     def signup(list_id: str, state: State, payload: Body) -> dict[str, Any]:
+        """The person opts in themselves, which lifts a self-unsubscribe (not a bounce)."""
         body = {"status": "subscribed", **payload}
         with state.lock:
             audience = state.audience(list_id)
             existing = audience.find(str(payload.get("email_address") or ""))
-            if existing is not None:
-                member = audience.patch(existing.hash, body, skip_merge=False, source="user")
-                if member.status == "unsubscribed" and body["status"] == "subscribed":
-                    member.unsubscribe_source = None
-                    audience.patch(member.hash, body, skip_merge=False, source="user")
-            else:
+            if existing is None:
                 member = audience.create(body, skip_merge=False, source="user")
+            else:
+                existing.unsubscribe_source = None
+                member = audience.patch(existing.hash, body, skip_merge=False, source="user")
             return member_json(member, audience)
 
     @router.post("/lists/{list_id}/members/{key}/unsubscribe")
