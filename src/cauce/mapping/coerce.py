@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 from cauce.mapping.identity import InvalidEmail, normalize_email
@@ -107,6 +107,8 @@ def _number(value: Any, *, decimal_comma: bool, type_name: str = "number") -> De
 def _integer(value: Any, *, decimal_comma: bool) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
     number = _number(value, decimal_comma=decimal_comma, type_name="integer")
     if number != number.to_integral_value():
         raise CoercionError(value, "integer", "it is not a whole number")
@@ -135,11 +137,7 @@ def _parse_datetime(value: Any, date_format: str | None, type_name: str) -> date
     elif isinstance(value, str):
         text = value.strip()
         try:
-            parsed = (
-                datetime.strptime(text, date_format)
-                if date_format
-                else datetime.fromisoformat(text)
-            )
+            parsed = _strptime(text, date_format) if date_format else datetime.fromisoformat(text)
         except ValueError:
             expected = f"the format {date_format!r}" if date_format else "an ISO 8601 date"
             raise CoercionError(value, type_name, f"expected {expected}") from None
@@ -166,6 +164,25 @@ def _datetime(value: Any, *, date_format: str | None) -> datetime:
     return parsed.astimezone(UTC)
 
 
+@lru_cache(maxsize=8192)
+def _strptime(text: str, date_format: str) -> datetime:
+    """``datetime.strptime`` costs ~10 µs; a column holds far fewer distinct dates than rows."""
+    return datetime.strptime(text, date_format)
+
+
+@lru_cache(maxsize=8192)
+def _money_text(value: str, decimal_comma: bool) -> tuple[Decimal, str | None]:
+    """Amount and currency written in ``value``; cached, as prices repeat across orders."""
+    match = _MONEY.fullmatch(value.strip())
+    if match is None or (match["pre"] and match["post"]):
+        raise CoercionError(value, "money", "expected an amount such as 12.50, €12.50 or 12,50 EUR")
+    try:
+        amount = parse_amount(match["amount"], decimal_comma=decimal_comma)
+    except NumberFormatError as exc:
+        raise CoercionError(value, "money", str(exc)) from None
+    return amount, _currency_of(match["pre"] or match["post"])
+
+
 def _currency_of(token: str | None) -> str | None:
     if token is None:
         return None
@@ -185,16 +202,7 @@ def _money(value: Any, *, currency: str | None, decimal_comma: bool) -> Money:
             value["amount"], currency=found or currency, decimal_comma=decimal_comma
         ).amount
     elif isinstance(value, str):
-        match = _MONEY.fullmatch(value.strip())
-        if match is None or (match["pre"] and match["post"]):
-            raise CoercionError(
-                value, "money", "expected an amount such as 12.50, €12.50 or 12,50 EUR"
-            )
-        found = _currency_of(match["pre"] or match["post"])
-        try:
-            amount = parse_amount(match["amount"], decimal_comma=decimal_comma)
-        except NumberFormatError as exc:
-            raise CoercionError(value, "money", str(exc)) from None
+        amount, found = _money_text(value, decimal_comma)
     else:
         amount = _number(value, decimal_comma=decimal_comma, type_name="money")
         found = None

@@ -58,6 +58,8 @@ def parse_decimal(text: str, *, decimal_comma: bool = False) -> Decimal:
     Thousands separators are accepted only in groups of three (``1,234,567``),
     plus spaces and apostrophes (``1 234,5``, ``1'234.5``).
     """
+    if not decimal_comma and _PLAIN.fullmatch(text):
+        return _finite(text)
     compact = _without_group_spaces(text.strip())
     if decimal_comma:
         if _GROUPED_COMMA.fullmatch(compact) or _COMMA_DECIMAL.fullmatch(compact):
