@@ -124,9 +124,8 @@ def main() -> None:
     print(f"sent rate              {achieved:.2f} req/s")
     print(f"429s received          {client.stats.responses_429}")
     print(f"429 bursts             {count_bursts(statuses)}")
-    print(
-        f"time waiting           {client.stats.waited:.1f} s (limiter + backoff, summed over workers)"
-    )
+    waited = client.stats.waited
+    print(f"time waiting           {waited:.1f} s (limiter + backoff, summed over workers)")
 
 
 if __name__ == "__main__":

@@ -209,12 +209,13 @@ class HeaderRateLimiter:
     def hubspot(cls, limit: int = 100, interval: float = 10.0) -> HeaderRateLimiter:
         """HubSpot private apps: ``limit`` per rolling ``interval`` (Free/Starter 100/10 s).
 
-        Paced at 95 % of the limit with room for one extra request, so the
-        client catches up after a slow answer yet never exceeds the window.
+        Paced at 95 % of the limit with 2 % of it banked (at least one
+        request), so the client catches up after a slow answer yet never
+        exceeds the window.
         """
         return cls(
             limit / interval * 0.95,
-            2.0,
+            max(1.0, float(limit // 50)),
             limit_header="X-HubSpot-RateLimit-Max",
             remaining_header="X-HubSpot-RateLimit-Remaining",
             interval_ms_header="X-HubSpot-RateLimit-Interval-Milliseconds",
