@@ -212,10 +212,9 @@ def test_a_path_can_name_the_stream(tmp_path: Path) -> None:
 def test_memory_stays_flat_while_reading_200000_rows(tmp_path: Path) -> None:
     path = tmp_path / "big.csv"
     with open(path, "w", encoding="utf-8") as handle:
-        handle.write("email,first,last,city,country,phone,amount,created,tags,note\n")
-        for i in range(200_000):
-            handle.write(f"u{i}@example.es,N{i},Muñoz,Madrid,ES,+34600{i},{i}.5,2024-01-02,vip,\n")
-    assert os.path.getsize(path) > 15_000_000
+        handle.write("email,last_name,note\n")
+        handle.writelines(f"u{i}@example.es,Muñoz,{'x' * 40}\n" for i in range(200_000))
+    assert os.path.getsize(path) > 12_000_000
     stream = open_stream(tmp_path, "big")
     tracemalloc.start()
     try:
