@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, Engine
 
 from cauce.errors import StoreError
@@ -31,21 +31,45 @@ KEY_CHUNK = 500
 
 ITER_PAGE = 1000
 
+_TEXT_ARRAY = postgresql.ARRAY(sa.Text())
+
+_PG_UPSERT = sa.text(
+    """
+    INSERT INTO fingerprints (sync, key, fingerprint)
+    SELECT :sync, k, f FROM unnest(CAST(:keys AS text[]), CAST(:fps AS text[])) AS t(k, f)
+    ON CONFLICT (sync, key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint
+    """
+)
+"""PostgreSQL: a whole batch as two array parameters, one statement, one round trip."""
+
+_SQLITE_UPSERT = (
+    "INSERT INTO fingerprints (sync, key, fingerprint) VALUES (?, ?, ?) "
+    "ON CONFLICT (sync, key) DO UPDATE SET fingerprint = excluded.fingerprint"
+)
+
 
 def get_fingerprints(engine: Engine, sync: str, keys: Sequence[str]) -> dict[str, str]:
     """The stored fingerprint of each key that has one; unknown keys are absent."""
     found: dict[str, str] = {}
     if not keys:
         return found
-    table = fingerprint_table
-    query = sa.select(table.c.key, table.c.fingerprint).where(
-        table.c.sync == sync, table.c.key.in_(sa.bindparam("keys", expanding=True))
-    )
     with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            table = fingerprint_table
+            # One array parameter instead of an IN list: one plan, no chunking.
+            in_keys = table.c.key == sa.func.any(sa.bindparam("keys", type_=_TEXT_ARRAY))
+            query = sa.select(table.c.key, table.c.fingerprint).where(table.c.sync == sync)
+            rows = conn.execute(query.where(in_keys), {"keys": list(keys)})
+            found.update((key, fingerprint) for key, fingerprint in rows)
+            return found
         for start in range(0, len(keys), KEY_CHUNK):
-            chunk = list(keys[start : start + KEY_CHUNK])
-            for key, fingerprint in conn.execute(query, {"keys": chunk}):
-                found[key] = fingerprint
+            chunk = tuple(keys[start : start + KEY_CHUNK])
+            marks = ", ".join("?" * len(chunk))
+            rows = conn.exec_driver_sql(
+                f"SELECT key, fingerprint FROM fingerprints WHERE sync = ? AND key IN ({marks})",
+                (sync, *chunk),
+            )
+            found.update((key, fingerprint) for key, fingerprint in rows)
     return found
 
 
@@ -78,33 +102,39 @@ def iter_fingerprint_keys(engine: Engine, sync: str) -> Iterator[str]:
 
 
 def delete_fingerprints(conn: Connection, sync: str, keys: Sequence[str]) -> None:
-    table = fingerprint_table
-    statement = sa.delete(table).where(
-        table.c.sync == sync, table.c.key.in_(sa.bindparam("keys", expanding=True))
-    )
+    if not keys:
+        return
+    if conn.dialect.name == "postgresql":
+        table = fingerprint_table
+        in_keys = table.c.key == sa.func.any(sa.bindparam("keys", type_=_TEXT_ARRAY))
+        conn.execute(sa.delete(table).where(table.c.sync == sync, in_keys), {"keys": list(keys)})
+        return
+    _require_sqlite(conn)
     for start in range(0, len(keys), KEY_CHUNK):
-        conn.execute(statement, {"keys": list(keys[start : start + KEY_CHUNK])})
+        chunk = tuple(keys[start : start + KEY_CHUNK])
+        marks = ", ".join("?" * len(chunk))
+        conn.exec_driver_sql(
+            f"DELETE FROM fingerprints WHERE sync = ? AND key IN ({marks})", (sync, *chunk)
+        )
 
 
 def upsert_fingerprints(conn: Connection, sync: str, values: Mapping[str, str]) -> None:
     if not values:
         return
-    params = [{"sync": sync, "key": key, "fingerprint": fp} for key, fp in values.items()]
-    conn.execute(_fingerprint_upsert(conn.dialect.name), params)
+    if conn.dialect.name == "postgresql":
+        conn.execute(_PG_UPSERT, {"sync": sync, "keys": list(values), "fps": list(values.values())})
+        return
+    _require_sqlite(conn)
+    # Driver-level executemany: SQLAlchemy's per-row parameter processing would cost
+    # more than SQLite's insert itself.
+    conn.exec_driver_sql(_SQLITE_UPSERT, [(sync, key, fp) for key, fp in values.items()])
 
 
-def _fingerprint_upsert(dialect: str) -> sa.Executable:
-    if dialect == "sqlite":
-        lite = sqlite.insert(fingerprint_table)
-        return lite.on_conflict_do_update(
-            index_elements=["sync", "key"], set_={"fingerprint": lite.excluded.fingerprint}
+def _require_sqlite(conn: Connection) -> None:
+    if conn.dialect.name != "sqlite":
+        raise StoreError(
+            f"The store does not support the {conn.dialect.name} database; use SQLite or PostgreSQL"
         )
-    if dialect == "postgresql":
-        pg = postgresql.insert(fingerprint_table)
-        return pg.on_conflict_do_update(
-            index_elements=["sync", "key"], set_={"fingerprint": pg.excluded.fingerprint}
-        )
-    raise StoreError(f"The store does not support the {dialect} database; use SQLite or PostgreSQL")
 
 
 def commit_batch(
