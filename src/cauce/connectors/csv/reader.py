@@ -25,7 +25,7 @@ import logging
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from cauce.sdk import LINE_FIELD, Record, Rejected
+from cauce.sdk import LINE_FIELD, FatalError, Record, Rejected
 
 log = logging.getLogger("cauce.connectors.csv")
 
@@ -144,6 +144,11 @@ class CsvRows:
                 row = next(self._reader)
             except StopIteration:
                 return None
+            except csv.Error as exc:
+                raise FatalError(
+                    f"{self.path}: the first row (line {start}) cannot be read as CSV: {exc}; "
+                    "check the file's quotes or set the delimiter"
+                ) from None
             if row:
                 return start, row
 
