@@ -11,9 +11,9 @@ parameters, which is what attribution reads.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from urllib.parse import parse_qs, urlsplit
 
 from cauce.sandbox.locales import CURRENCY_RATES
@@ -56,6 +56,8 @@ _REFERRERS = {
     "instagram": "https://www.instagram.com/",
     "tiktok": "https://www.tiktok.com/",
 }
+_UTM_NAMES = ("campaign", "content", "medium", "source", "term")
+_Utm = tuple[tuple[str, str | None], ...]
 _TACTICS = {
     "email": "NEWSLETTER",
     "cpc": "AD",
@@ -81,60 +83,79 @@ def shop_currency_of(world: World | None) -> str:
     return Counter(order.currency for order in world.orders).most_common(1)[0][0]
 
 
+@lru_cache(maxsize=4096)
+def _read_landing(landing: str) -> tuple[_Utm, str, str | None, str | None]:
+    """``(utm pairs, source, sourceType, referrer)`` of a landing URL (many orders share one)."""
+    params = {k: v[0] for k, v in parse_qs(urlsplit(landing).query).items() if v}
+    utm = tuple((name, params.get(f"utm_{name}")) for name in _UTM_NAMES)
+    medium = (params.get("utm_medium") or "").lower()
+    utm_source = params.get("utm_source") or ""
+    is_email = medium in ("email", "newsletter") or "mc_cid" in params or utm_source == "mailchimp"
+    if is_email:
+        return utm, "email", "NEWSLETTER", None
+    if utm_source:
+        return utm, utm_source, _TACTICS.get(medium, "LINK"), _REFERRERS.get(utm_source.lower())
+    return utm, "direct", None, None
+
+
 def visit_from_landing(visit_id: int, landing: str | None, ordered_at: datetime) -> Visit | None:
     """The last session before an order, as Shopify reconstructs it from the landing URL."""
     if not landing:
         return None
-    params = {k: v[0] for k, v in parse_qs(urlsplit(landing).query).items() if v}
-    utm = {
-        name: params.get(f"utm_{name}")
-        for name in ("campaign", "content", "medium", "source", "term")
-    }
-    medium = (utm["medium"] or "").lower()
-    utm_source = (utm["source"] or "").lower()
-    is_email = medium in ("email", "newsletter") or "mc_cid" in params or utm_source == "mailchimp"
-    if is_email:
-        source, tactic = "email", "NEWSLETTER"
-    elif utm_source:
-        source, tactic = utm["source"] or "", _TACTICS.get(medium, "LINK")
-    else:
-        source, tactic = "direct", None
-    referrer = None if is_email else _REFERRERS.get(utm_source)
+    utm, source, tactic, referrer = _read_landing(landing)
     occurred = ordered_at - timedelta(minutes=3 + visit_id % 50)
-    return Visit(visit_id, occurred, landing, referrer, source, tactic, utm)
+    return Visit(visit_id, occurred, landing, referrer, source, tactic, dict(utm))
 
 
-def customer_from_contact(contact: Contact) -> ShopCustomer:
+def customer_from_contact(contact: Contact, orders: list[ShopOrder]) -> ShopCustomer:
+    """The Shopify customer of ``contact``, with the statistics of its ``orders``."""
     state = _MARKETING_STATES.get(contact.email_status.lower(), "NOT_SUBSCRIBED")
+    count, spent, last_id, last_at = order_stats(orders)
     return ShopCustomer(
         id=customer_id_for(contact),
         email=contact.email,
         first_name=contact.first_name or None,
         last_name=contact.last_name or None,
         created_at=contact.created_at,
-        updated_at=contact.updated_at,
+        updated_at=max(contact.updated_at, last_at) if last_at else contact.updated_at,
         marketing_state=state,
         opt_in_level="CONFIRMED_OPT_IN" if state == "SUBSCRIBED" else "SINGLE_OPT_IN",
         marketing_updated_at=contact.updated_at if state != "NOT_SUBSCRIBED" else None,
         state="ENABLED" if contact.id % 2 == 0 else "DISABLED",
         locale=contact.locale.replace("_", "-"),
         country=contact.country,
+        orders_count=count,
+        amount_spent=spent,
+        last_order_id=last_id,
     )
 
 
+def order_stats(orders: list[ShopOrder]) -> tuple[int, Decimal, int | None, datetime | None]:
+    """``(count, amount spent in shop currency, last order id, its creation time)``."""
+    spent = sum(
+        (o.shop_total_price - o.refunded for o in orders if o.cancelled_at is None), Decimal("0")
+    )
+    last = max(orders, key=lambda o: (o.created_at, o.id), default=None)
+    return len(orders), spent, (last.id if last else None), (last.created_at if last else None)
+
+
 def order_from_world(
-    order: WorldOrder, customer_id: int | None, shop_currency: str, index: int
+    order: WorldOrder,
+    customer_id: int | None,
+    shop_currency: str,
+    index: int,
+    customer_order_index: int | None = None,
 ) -> ShopOrder:
     status = order.financial_status.upper()
     status = status if status in FINANCIAL_STATUSES else "PENDING"
-    digits = "".join(ch for ch in order.name if ch.isdigit())
+    digits = order.name.lstrip("#")
     lines = tuple(
         LineItem(order.id * 100 + n, line.title, line.quantity, line.price, sku=line.product_id)
         for n, line in enumerate(order.lines, start=1)
     )
     return ShopOrder(
         id=order.id,
-        number=int(digits) if digits else 1000 + index,
+        number=int(digits) if digits.isdigit() else 1000 + index,
         email=order.email or None,
         customer_id=customer_id,
         created_at=order.created_at,
@@ -151,8 +172,18 @@ def order_from_world(
         customer_accepts_marketing=False,
         line_items=lines,
         visit=visit_from_landing(order.id, order.landing_site, order.created_at),
-        refunded=order.total if status == "REFUNDED" else Decimal("0"),
+        customer_order_index=customer_order_index,
+        refunded=refunded_amount(order.total, status),
     )
+
+
+def refunded_amount(total: Decimal, status: str) -> Decimal:
+    """All of a refunded order; a quarter of a partially refunded one (a fixed share)."""
+    if status == "REFUNDED":
+        return total
+    if status == "PARTIALLY_REFUNDED":
+        return (total / 4).quantize(Decimal("0.01"))
+    return Decimal("0")
 
 
 def _buyer(
@@ -171,38 +202,28 @@ def seed(world: World | None, shop_currency: str) -> tuple[list[ShopCustomer], l
         return [], []
     by_customer_id = {customer_id_for(contact): contact for contact in world.contacts}
     by_email = {contact.email.lower(): contact for contact in world.contacts if contact.email}
+    buyers = [_buyer(order, by_customer_id, by_email) for order in world.orders]
+    per_contact: dict[int, list[WorldOrder]] = defaultdict(list)
+    for world_order, buyer in zip(world.orders, buyers, strict=True):
+        if buyer is not None:
+            per_contact[buyer.id].append(world_order)
+    position: dict[int, int] = {}
+    for placed in per_contact.values():
+        placed.sort(key=lambda o: (o.created_at, o.id))
+        position.update((o.id, n) for n, o in enumerate(placed))
     orders: list[ShopOrder] = []
-    per_contact: dict[int, list[ShopOrder]] = defaultdict(list)
-    for index, world_order in enumerate(world.orders):
-        contact = _buyer(world_order, by_customer_id, by_email)
+    orders_of: dict[int, list[ShopOrder]] = defaultdict(list)
+    for index, (world_order, contact) in enumerate(zip(world.orders, buyers, strict=True)):
         customer_id = customer_id_for(contact) if contact is not None else None
-        order = order_from_world(world_order, customer_id, shop_currency, index)
+        order = order_from_world(
+            world_order, customer_id, shop_currency, index, position.get(world_order.id)
+        )
         orders.append(order)
         if contact is not None:
-            per_contact[contact.id].append(order)
-    customers: list[ShopCustomer] = []
-    indexed: dict[int, int] = {}
-    for contact in world.contacts:
-        bought = sorted(per_contact.get(contact.id, []), key=lambda o: (o.created_at, o.id))
-        if not bought and contact.id % 3 != 0:
-            continue
-        for position, order in enumerate(bought):
-            indexed[order.id] = position
-        customers.append(with_order_stats(customer_from_contact(contact), bought))
-    orders = [replace(order, customer_order_index=indexed.get(order.id)) for order in orders]
+            orders_of[contact.id].append(order)
+    customers = [
+        customer_from_contact(contact, orders_of.get(contact.id, []))
+        for contact in world.contacts
+        if contact.id in orders_of or contact.id % 3 == 0
+    ]
     return customers, orders
-
-
-def with_order_stats(customer: ShopCustomer, orders: list[ShopOrder]) -> ShopCustomer:
-    spent = sum(
-        (o.shop_total_price - o.refunded for o in orders if o.cancelled_at is None), Decimal("0")
-    )
-    last = max(orders, key=lambda o: (o.created_at, o.id), default=None)
-    updated = max([customer.updated_at, *(o.created_at for o in orders)])
-    return replace(
-        customer,
-        orders_count=len(orders),
-        amount_spent=spent,
-        last_order_id=last.id if last else None,
-        updated_at=updated,
-    )

@@ -15,7 +15,12 @@ from decimal import Decimal
 
 from cauce.sandbox.shopify.payloads import customer_payload, order_payload
 from cauce.sandbox.shopify.records import LineItem, ShopCustomer, ShopOrder
-from cauce.sandbox.shopify.seed import FINANCIAL_STATUSES, convert, visit_from_landing
+from cauce.sandbox.shopify.seed import (
+    FINANCIAL_STATUSES,
+    convert,
+    refunded_amount,
+    visit_from_landing,
+)
 from cauce.sandbox.shopify.state import ShopifyState, replace_customer_stats
 from cauce.sandbox.shopify.webhooks import WebhookDispatcher
 
@@ -154,7 +159,7 @@ class Shop:
                 line_items=lines,
                 visit=visit_from_landing(order_id, new.landing_site, created),
                 customer_order_index=index,
-                refunded=total if status == "REFUNDED" else Decimal("0"),
+                refunded=refunded_amount(total, status),
             )
             self.state.put_order(order)
             customer = replace_customer_stats(self.state, customer.id, now) if customer else None

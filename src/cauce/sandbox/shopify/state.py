@@ -14,7 +14,6 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from cauce.sandbox.shopify.constants import (
@@ -29,7 +28,7 @@ from cauce.sandbox.shopify.constants import (
 from cauce.sandbox.shopify.cost import LeakyBucket
 from cauce.sandbox.shopify.paging import Key, SortedIndex, SortSpec, micros
 from cauce.sandbox.shopify.records import ShopCustomer, ShopOrder, WebhookSubscription, iso, money
-from cauce.sandbox.shopify.seed import seed, shop_currency_of
+from cauce.sandbox.shopify.seed import order_stats, seed, shop_currency_of
 from cauce.sandbox.world import World
 
 
@@ -120,15 +119,29 @@ class ShopifyState:
             self.bucket.configure(self.settings.bucket_size, self.settings.restore_rate)
             self.bucket.refill()
             customers, orders = seed(self.world, self.shop_currency)
-            for customer in customers:
-                self.put_customer(customer)
-            for order in sorted(orders, key=lambda o: o.id):
-                self.put_order(order)
+            self._load(customers, orders)
             self.next_order_id = max([FIRST_ORDER_ID - 1, *self.orders]) + 1
             self.next_customer_id = max([FIRST_CUSTOMER_ID - 1, *self.customers]) + 1
             self.next_order_number = max([1000, *(o.number for o in self.orders.values())]) + 1
             self.next_subscription_id = 1
             self.next_line_id = 1
+
+    def _load(self, customers: list[ShopCustomer], orders: list[ShopOrder]) -> None:
+        """Fill the empty state in bulk: dicts first, then each index sorted once."""
+        for customer in customers:
+            self.customers[customer.id] = customer
+            if customer.email:
+                self.customers_by_email[customer.email.lower()] = customer.id
+        for order in sorted(orders, key=lambda o: o.id):
+            self.orders[order.id] = order
+            if order.customer_id is not None:
+                self.customer_orders.setdefault(order.customer_id, []).append(order.id)
+        for name, index in self.order_indexes.items():
+            spec = _ORDER_SORTS[name]
+            index.rebuild([spec.key(o, o.id) for o in self.orders.values()])
+        for name, index in self.customer_indexes.items():
+            customer_spec = _CUSTOMER_SORTS[name]
+            index.rebuild([customer_spec.key(c, c.id) for c in self.customers.values()])
 
     def dump(self) -> dict[str, Any]:
         """A JSON summary for ``GET /_admin/state`` (full records only for small shops)."""
@@ -280,17 +293,9 @@ def replace_customer_stats(
         if customer is None:
             return None
         orders = [state.orders[i] for i in state.customer_orders.get(customer_id, [])]
-        spent = sum(
-            (o.shop_total_price - o.refunded for o in orders if o.cancelled_at is None),
-            Decimal("0"),
-        )
-        last = max(orders, key=lambda o: (o.created_at, o.id), default=None)
+        count, spent, last_id, _last_at = order_stats(orders)
         updated = replace(
-            customer,
-            orders_count=len(orders),
-            amount_spent=spent,
-            last_order_id=last.id if last else None,
-            updated_at=now,
+            customer, orders_count=count, amount_spent=spent, last_order_id=last_id, updated_at=now
         )
         state.put_customer(updated)
         return updated
