@@ -25,6 +25,7 @@ from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from cauce.mapping.filters import EXPRESSION_FILTERS, EXPRESSION_GLOBALS
+from cauce.mapping.template_fields import field_paths
 
 __all__ = ["Expression", "ExpressionError", "compile_expression"]
 
@@ -95,11 +96,16 @@ class Expression:
     """A compiled expression; render it once per record with the record as context."""
 
     def __init__(
-        self, source: str, render: Callable[[Mapping[str, Any]], Any], names: set[str]
+        self,
+        source: str,
+        render: Callable[[Mapping[str, Any]], Any],
+        names: set[str],
+        fields: set[str] | None = None,
     ) -> None:
         self.source = source
         self._render = render
         self._names = names
+        self._fields = names if fields is None else fields
 
     def __repr__(self) -> str:
         return f"Expression({self.source!r})"
@@ -107,6 +113,14 @@ class Expression:
     def names(self) -> set[str]:
         """The context variables the expression reads (top-level names, e.g. ``properties``)."""
         return set(self._names)
+
+    def fields(self) -> set[str]:
+        """The record fields the expression reads, as dotted paths (``properties.firstname``).
+
+        ``record['First Name']`` counts as ``First Name``; method calls such
+        as ``name.upper()`` count as ``name``.
+        """
+        return set(self._fields)
 
     def render(self, context: Mapping[str, Any]) -> Any:
         """Evaluate against ``context``; :class:`ExpressionError` with a reason if it fails."""
@@ -160,6 +174,7 @@ def compile_expression(source: str, *, strict: bool = False) -> Expression:
         raise _syntax_error(source, exc) from None
     _reject_unsafe_names(tree, source)
     names = _undeclared(env, tree)
+    fields = field_paths(tree, names)
     inner = _single_expression(source, tree)
     if inner is not None:
         compiled = env.compile_expression(inner, undefined_to_none=True)
@@ -167,13 +182,13 @@ def compile_expression(source: str, *, strict: bool = False) -> Expression:
         def render_native(context: Mapping[str, Any]) -> Any:
             return _defined(compiled(**context))
 
-        return Expression(source, render_native, names)
+        return Expression(source, render_native, names, fields)
     template: Template = env.from_string(tree)
 
     def render_text(context: Mapping[str, Any]) -> Any:
         return template.render(context)
 
-    return Expression(source, render_text, names)
+    return Expression(source, render_text, names, fields)
 
 
 def _undeclared(env: _Environment, tree: nodes.Template) -> set[str]:

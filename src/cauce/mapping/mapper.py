@@ -165,7 +165,7 @@ class Mapper:
         return [dest for dest, *_ in self._steps]
 
     def source_fields(self) -> set[str]:
-        """The source fields the mapping reads (expression variables by top-level name).
+        """The source fields the mapping reads, as dotted paths, expressions included.
 
         A pass-through mapper reads whatever a record holds and returns an empty set.
         """
@@ -174,7 +174,7 @@ class Mapper:
             if rule.field is not None:
                 fields.add(rule.field)
             elif rule.expr is not None:
-                fields.update(rule.expr.names() - {"record"})
+                fields.update(rule.expr.fields())
         return fields
 
     def apply(self, record: Mapping[str, Any]) -> dict[str, Any]:

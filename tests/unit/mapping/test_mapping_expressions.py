@@ -179,3 +179,20 @@ def test_expression_reports_the_names_it_reads() -> None:
         "{% for t in tags %}{{ t }}{% endfor %} {{ properties.city }} {{ now() }}"
     )
     assert expression.names() == {"tags", "properties"}
+
+
+@pytest.mark.parametrize(
+    ("source", "fields"),
+    [
+        ("{{ properties.firstname | upper }}", {"properties.firstname"}),
+        ("{{ record['First Name'] }}", {"First Name"}),
+        ("{{ name.upper() }}", {"name"}),
+        ("{% for t in tags %}{{ t.label }}{% endfor %}", {"tags"}),
+        ("{{ lines[i].sku }}", {"lines", "i"}),
+        ("{{ items.0 }} {{ now() }}", {"items.0"}),
+    ],
+)
+def test_expression_reports_the_fields_it_reads_as_dotted_paths(
+    source: str, fields: set[str]
+) -> None:
+    assert compile_expression(source).fields() == fields

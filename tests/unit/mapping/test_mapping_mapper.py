@@ -233,3 +233,8 @@ def test_mapping_never_changes_the_source_record(record: dict[str, Any]) -> None
         mapped["d"][0].append("changed")
     Mapper.from_spec(None).apply(record)["new"] = 1
     assert repr(record) == before
+
+
+def test_source_fields_follow_nested_paths_inside_expressions() -> None:
+    mapper = Mapper.from_spec({"name": "{{ properties.firstname }} {{ record['Last Name'] }}"})
+    assert mapper.source_fields() == {"properties.firstname", "Last Name"}
