@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from cauce.mapping.coerce import Money
 from cauce.mapping.condition_syntax import (
     And,
     Compare,
@@ -59,9 +60,15 @@ FALSE_WORDS = frozenset({"false", "no", "n", "0", "f", "off"})
 
 
 def as_number(value: Any) -> Decimal | None:
-    """The value as a finite Decimal, or None when it is not a number (booleans are not)."""
+    """The value as a finite Decimal, or None when it is not a number (booleans are not).
+
+    A :class:`Money` value counts as its amount, so ``total_spent > 100`` works
+    on mapped records.
+    """
     if isinstance(value, bool) or value is None:
         return None
+    if isinstance(value, Money):
+        value = value.amount
     if isinstance(value, Decimal):
         return value if value.is_finite() else None
     if isinstance(value, int):

@@ -188,15 +188,15 @@ class _Compiler:
         self.now = now
 
     def column(self, field: str) -> ColumnElement[Any]:
-        if callable(self.columns):
-            return self.columns(field)
         try:
+            if callable(self.columns):
+                return self.columns(field)
             return self.columns[field]
         except KeyError:
-            known = ", ".join(sorted(str(key) for key in self.columns)) or "none"
+            names = [] if callable(self.columns) else list(map(str, self.columns.keys()))
+            known = f" (columns: {', '.join(sorted(names))})" if names else ""
             raise ConditionError(
-                f"the condition uses the field {field!r}, which is not a column here "
-                f"(columns: {known})"
+                f"the condition uses the field {field!r}, which is not a column here{known}"
             ) from None
 
     def compile(self, node: Node) -> ColumnElement[bool]:

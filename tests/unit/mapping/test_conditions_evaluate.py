@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cauce.mapping import parse_condition
+from cauce.mapping import Money, parse_condition
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
@@ -35,6 +35,11 @@ def test_numbers_compare_numerically_whatever_their_representation(value: object
     assert holds("total >= 100", {"total": value})
     assert holds("total = 150", {"total": value})
     assert not holds("total < 100", {"total": value})
+
+
+def test_money_compares_by_its_amount() -> None:
+    assert holds("total_spent > 100", {"total_spent": Money(Decimal("150.00"), "EUR")})
+    assert not holds("total_spent > 100", {"total_spent": Money(Decimal("99.99"), "EUR")})
 
 
 def test_numeric_text_literal_compares_numerically_with_numbers() -> None:

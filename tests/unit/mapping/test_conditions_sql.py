@@ -123,10 +123,17 @@ def test_condition_compiles_against_a_plain_dict_or_a_function() -> None:
 
 
 def test_unknown_field_lists_the_available_columns() -> None:
-    with pytest.raises(
-        ConditionError, match="the condition uses the field 'zip', which is not a column here"
-    ):
+    with pytest.raises(ConditionError) as caught:
         parse_condition("zip = '28001'").to_sqlalchemy(_TABLE.c)
+    assert str(caught.value) == (
+        "the condition uses the field 'zip', which is not a column here (columns: active, "
+        "amount, country, id, name, seen, signup, visits)"
+    )
+
+
+def test_unknown_field_from_a_lookup_function_is_a_condition_error() -> None:
+    with pytest.raises(ConditionError, match="the condition uses the field 'zip'"):
+        parse_condition("zip = '28001'").to_sqlalchemy(lambda name: _TABLE.c[name])
 
 
 @pytest.mark.parametrize(
