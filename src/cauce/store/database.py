@@ -43,7 +43,7 @@ def create_store_engine(url: str) -> Engine:
             f"The store URL {url!r} is not a database URL ({exc}). Use e.g. "
             "'sqlite:///.cauce/cauce.db' or 'postgresql+psycopg://user@host/db'."
         ) from None
-    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
+    if parsed.drivername in ("postgres", "postgresql"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() != "sqlite":
         try:

@@ -122,3 +122,13 @@ def test_settings_round_trip_json_values(store: Store) -> None:
     store.set_setting("ui.theme", {"name": "dark", "contrast": 3})
 
     assert store.get_setting("ui.theme") == {"name": "dark", "contrast": 3}
+
+
+def test_unreachable_postgres_is_reported_without_the_password() -> None:
+    with pytest.raises(StoreError) as raised:
+        Store.open("postgresql://cauce:s3cr3t-pw@127.0.0.1:1/cauce")
+
+    message = str(raised.value)
+    assert "Cannot migrate the store postgresql+psycopg://cauce:***@127.0.0.1:1/cauce" in message
+    assert "reachable" in message
+    assert "s3cr3t-pw" not in message

@@ -191,3 +191,26 @@ def test_list_filters_by_status_and_kind_newest_first(queue: JobQueue) -> None:
     assert [job.id for job in queue.list(status="running")] == [a]
     with pytest.raises(ValueError, match="unknown job status 'done'"):
         queue.list(status="done")
+
+
+def test_dead_job_can_be_requeued_with_fresh_attempts(queue: JobQueue) -> None:
+    job_id = queue.enqueue("sync", {}, dedupe_key="sync:a", max_attempts=1)
+    queue.claim("w")
+    queue.fail(job_id, "w", "ESP down", None)
+
+    assert queue.requeue(job_id)
+
+    job = queue.claim("w")
+    assert job is not None and (job.id, job.attempts) == (job_id, 1)
+    assert queue.requeue(job_id) is False, "running jobs are not requeued"
+
+
+def test_requeue_defers_to_a_job_already_pending_for_the_same_work(queue: JobQueue) -> None:
+    dead = queue.enqueue("sync", {}, dedupe_key="sync:a")
+    queue.cancel(dead)
+    pending = queue.enqueue("sync", {}, dedupe_key="sync:a")
+
+    assert pending != dead
+    assert queue.requeue(dead) is False
+    job = queue.get(dead)
+    assert job is not None and job.status == "cancelled"

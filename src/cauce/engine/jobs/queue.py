@@ -151,6 +151,8 @@ class JobQueue:
             query = query.where(jobs.c.kind.in_(list(kinds)))
         if job_id is not None:
             query = query.where(jobs.c.id == job_id)
+        if self.engine.dialect.name == "sqlite" and not self._anything_due(query):
+            return None
         with write_transaction(self.engine) as conn:
             if conn.dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True)
@@ -176,6 +178,12 @@ class JobQueue:
                 conn.execute(sa.update(jobs).where(jobs.c.id == row.id).values(**values))
                 return _job(conn.execute(sa.select(jobs).where(jobs.c.id == row.id)).one())
 
+    def _anything_due(self, query: sa.Select[Any]) -> bool:
+        """A lock-free look before taking SQLite's write lock: idle workers polling an
+        empty queue every half second must not keep stalling the writers."""
+        with self.engine.connect() as conn:
+            return conn.execute(query.with_only_columns(jobs.c.id)).first() is not None
+
     def _bury_abandoned(self, conn: Connection, row: sa.Row[Any], now: datetime) -> None:
         conn.execute(
             sa.update(jobs)
@@ -187,7 +195,7 @@ class JobQueue:
                 error=(
                     f"abandoned: its worker ({row.owner}) stopped without finishing it on each "
                     f"of {row.attempts} attempt(s); check that worker's log for a crash or an "
-                    "out-of-memory kill, then re-enqueue the job"
+                    "out-of-memory kill, then requeue the job"
                 ),
             )
         )
@@ -242,6 +250,40 @@ class JobQueue:
             if self.engine.dialect.name == "sqlite"
             else sa.func.greatest(jobs.c.attempts - 1, 0),
         )
+
+    def requeue(self, job_id: int) -> bool:
+        """Give a dead, failed or cancelled job a fresh set of attempts, due now.
+
+        False when the job is not in one of those states, or when another job
+        with the same dedupe key is already pending (that one will do the work).
+        """
+        with write_transaction(self.engine) as conn:
+            row = conn.execute(
+                sa.select(jobs.c.dedupe_key).where(
+                    jobs.c.id == job_id, jobs.c.status.in_(("dead", "failed", "cancelled"))
+                )
+            ).one_or_none()
+            if row is None:
+                return False
+            if row.dedupe_key is not None:
+                pending = conn.execute(
+                    sa.select(jobs.c.id).where(jobs.c.dedupe_key == row.dedupe_key, _ACTIVE)
+                ).first()
+                if pending is not None:
+                    return False
+            conn.execute(
+                sa.update(jobs)
+                .where(jobs.c.id == job_id)
+                .values(
+                    status="queued",
+                    attempts=0,
+                    owner=None,
+                    lease_expires_at=None,
+                    run_after=self._clock(),
+                    finished_at=None,
+                )
+            )
+            return True
 
     def cancel(self, job_id: int) -> bool:
         """Cancel a queued or running job; a running job's worker loses its lease and stops.
