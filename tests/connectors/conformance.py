@@ -248,10 +248,11 @@ class ConformanceSuite:
     # -- fixtures ---------------------------------------------------------------------------
 
     @pytest.fixture(scope="class")
-    def _served(self) -> Iterator[Sandbox]:
-        app = self.harness.create_app(self.harness.world())
+    @classmethod
+    def _served(cls) -> Iterator[Sandbox]:
+        app = cls.harness.create_app(cls.harness.world())
         with ThreadedServer(app) as server:
-            admin = EmulatorAdmin(server.url + self.harness.admin_prefix)
+            admin = EmulatorAdmin(server.url + cls.harness.admin_prefix)
             try:
                 yield Sandbox(server.url, admin, app)
             finally:
