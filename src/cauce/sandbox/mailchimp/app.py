@@ -81,6 +81,7 @@ def create_app(
         openapi_url=None,
     )
     app.state.sandbox = state
+    app.state.webhooks = state.dispatcher
     app.state.faults = faults
     app.state.request_log = log
     app.state.mailchimp_settings = config

@@ -17,6 +17,7 @@ from itertools import islice
 from typing import Any, TypeVar
 
 from fastapi import Request
+from fastapi.responses import JSONResponse
 
 from cauce.sandbox.mailchimp.problems import invalid
 
@@ -95,3 +96,8 @@ def shaped(request: Request, body: dict[str, Any]) -> dict[str, Any]:
 
 def iter_filtered(items: Iterable[T], keep: Any) -> Iterator[T]:
     return (item for item in items if keep(item))
+
+
+def json_page(request: Request, body: dict[str, Any]) -> JSONResponse:
+    """Shaped response sent as is: big pages skip FastAPI's per-value re-encoding."""
+    return JSONResponse(shaped(request, body))

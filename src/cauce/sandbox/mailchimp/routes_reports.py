@@ -14,10 +14,11 @@ from itertools import islice
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
 
 from cauce.sandbox.mailchimp.deps import State
 from cauce.sandbox.mailchimp.model import Activity, Campaign, iso, parse_time
-from cauce.sandbox.mailchimp.paging import page_bounds, shaped
+from cauce.sandbox.mailchimp.paging import json_page, page_bounds, shaped
 from cauce.sandbox.mailchimp.problems import invalid, not_found
 from cauce.sandbox.mailchimp.render import campaign_json, report_json
 from cauce.sandbox.mailchimp.state import MailchimpState
@@ -156,7 +157,7 @@ def _email_json(
 
 
 @router.get("/reports/{campaign_id}/email-activity")
-def email_activity(campaign_id: str, request: Request, state: State) -> dict[str, Any]:
+def email_activity(campaign_id: str, request: Request, state: State) -> JSONResponse:
     count, offset = page_bounds(request)
     since = _time(request, "since")
     with state.lock:
@@ -182,7 +183,7 @@ def email_activity(campaign_id: str, request: Request, state: State) -> dict[str
             "total_items": total,
             "_links": [],
         }
-    return shaped(request, body)
+    return json_page(request, body)
 
 
 @router.get("/reports/{campaign_id}/email-activity/{subscriber_hash}")

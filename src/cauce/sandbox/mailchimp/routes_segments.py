@@ -10,10 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
 
 from cauce.sandbox.mailchimp.deps import Body, State
 from cauce.sandbox.mailchimp.model import now
-from cauce.sandbox.mailchimp.paging import page_bounds, shaped
+from cauce.sandbox.mailchimp.paging import json_page, page_bounds, shaped
 from cauce.sandbox.mailchimp.problems import invalid, not_found
 from cauce.sandbox.mailchimp.render import member_json, segment_json
 from cauce.sandbox.mailchimp.routes_members import select_members
@@ -163,9 +164,7 @@ def batch_segment(list_id: str, segment_id: int, state: State, payload: Body) ->
 
 
 @router.get("/lists/{list_id}/segments/{segment_id}/members")
-def segment_members(
-    list_id: str, segment_id: int, request: Request, state: State
-) -> dict[str, Any]:
+def segment_members(list_id: str, segment_id: int, request: Request, state: State) -> JSONResponse:
     with state.lock:
         audience = state.audience(list_id)
         segment = audience.segments.get(segment_id)
@@ -177,7 +176,7 @@ def segment_members(
             "total_items": total,
             "_links": [],
         }
-    return shaped(request, body)
+    return json_page(request, body)
 
 
 @router.post("/lists/{list_id}/segments/{segment_id}/members")
