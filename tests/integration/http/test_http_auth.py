@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import threading
 import time
 from typing import Any
 
@@ -89,6 +90,28 @@ def test_oauth_refreshes_ahead_of_expiry(api: Any) -> None:
         client.get(f"/oauth/{key}/me")
     assert api.calls(key + ":me") == 1
     assert api.calls(key + ":refresh") == 1
+
+
+def test_threads_hitting_an_expired_token_together_refresh_it_once(api: Any) -> None:
+    key = api.key()
+    auth = oauth(api, key, access_token="expired", expires_at=time.time() - 5)
+    errors: list[BaseException] = []
+    with HttpClient(api.url, auth=auth) as client:
+
+        def call() -> None:
+            try:
+                client.get(f"/oauth/{key}/me")
+            except BaseException as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=call) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert errors == []
+    assert api.calls(key + ":refresh") == 1
+    assert api.calls(key + ":me") == 6
 
 
 def test_a_refused_refresh_is_fatal_and_tells_the_user_to_reconnect(api: Any) -> None:

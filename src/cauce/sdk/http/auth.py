@@ -145,6 +145,7 @@ class OAuth2RefreshAuth(SecretAuth):
         self.extra_params = dict(extra_params or {})
         self.refreshes = 0
         self._lock = threading.Lock()
+        self._refresh_lock = threading.Lock()
         self._seen: list[str] = [t for t in (access_token, refresh_token) if t]
 
     def secret_values(self) -> tuple[str, ...]:
@@ -203,17 +204,27 @@ class OAuth2RefreshAuth(SecretAuth):
         if self.on_refresh is not None:
             self.on_refresh(tokens)
 
+    def _refresh_flow(self, stale: str | None) -> Flow:
+        """Refresh unless another thread already replaced ``stale`` with a fresh token.
+
+        One refresh at a time: with rotating refresh tokens, a second
+        concurrent refresh would present a token the first one just retired.
+        """
+        with self._refresh_lock:
+            if self.access_token != stale and not self._needs_refresh():
+                return
+            self._apply_refresh((yield self._refresh_request()))
+
     def auth_flow(self, request: httpx.Request) -> Flow:
         refreshed = False
         if self._needs_refresh():
-            self._apply_refresh((yield self._refresh_request()))
+            yield from self._refresh_flow(self.access_token)
             refreshed = True
         used = self.access_token
         request.headers["Authorization"] = f"Bearer {used}"
         response = yield request
         if response.status_code != 401 or refreshed:
             return
-        if self.access_token == used:  # nobody else refreshed meanwhile
-            self._apply_refresh((yield self._refresh_request()))
+        yield from self._refresh_flow(used)
         request.headers["Authorization"] = f"Bearer {self.access_token}"
         yield request
