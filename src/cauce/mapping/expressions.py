@@ -138,16 +138,18 @@ class Expression:
             raise ExpressionError(f"{self.source!r} failed: {_describe(exc)}") from None
 
 
-def _defined(value: Any) -> Any:
-    """Replace Jinja's ``Undefined`` with ``None``, also inside lists and dicts built in place."""
+def _defined(value: Any, strict: bool) -> Any:
+    """Replace ``Undefined`` with ``None`` (or fail, if strict), also inside lists and dicts."""
     if isinstance(value, Undefined):
+        if strict:
+            value._fail_with_undefined_error()
         return None
     if isinstance(value, list):
-        return [_defined(item) for item in value]
+        return [_defined(item, strict) for item in value]
     if isinstance(value, tuple):
-        return tuple(_defined(item) for item in value)
+        return tuple(_defined(item, strict) for item in value)
     if isinstance(value, dict):
-        return {key: _defined(item) for key, item in value.items()}
+        return {key: _defined(item, strict) for key, item in value.items()}
     return value
 
 
@@ -177,10 +179,10 @@ def compile_expression(source: str, *, strict: bool = False) -> Expression:
     fields = field_paths(tree, names)
     inner = _single_expression(source, tree)
     if inner is not None:
-        compiled = env.compile_expression(inner, undefined_to_none=True)
+        compiled = env.compile_expression(inner, undefined_to_none=not strict)
 
         def render_native(context: Mapping[str, Any]) -> Any:
-            return _defined(compiled(**context))
+            return _defined(compiled(context), strict)
 
         return Expression(source, render_native, names, fields)
     template: Template = env.from_string(tree)

@@ -46,9 +46,14 @@ def test_missing_variable_is_none_alone_and_empty_in_text() -> None:
     assert render("Hola {{ missing }}!") == "Hola !"
 
 
-def test_strict_expressions_refuse_missing_variables() -> None:
+@pytest.mark.parametrize("source", ["{{ missing }} x", "{{ missing }}", "{{ [missing] }}"])
+def test_strict_expressions_refuse_missing_variables(source: str) -> None:
     with pytest.raises(ExpressionError, match="'missing' is undefined"):
-        compile_expression("{{ missing }} x", strict=True).render({})
+        compile_expression(source, strict=True).render({})
+
+
+def test_context_keys_that_clash_with_python_arguments_are_harmless() -> None:
+    assert compile_expression("{{ a }}").render({"self": 1, "a": 2}) == 2
 
 
 def test_nested_fields_are_reachable_with_dots() -> None:

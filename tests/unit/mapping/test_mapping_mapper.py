@@ -172,8 +172,8 @@ def test_invalid_email_field_is_a_record_error() -> None:
 
 
 def test_expressions_can_read_fields_with_any_name_through_record() -> None:
-    mapper = Mapper.from_spec({"name": "{{ record['First Name'] }}"})
-    assert mapper.apply({"First Name": "Ana"}) == {"name": "Ana"}
+    mapper = Mapper.from_spec({"name": "{{ record['First Name'] }}", "me": "{{ record['self'] }}"})
+    assert mapper.apply({"First Name": "Ana", "self": "x"}) == {"name": "Ana", "me": "x"}
 
 
 def test_invalid_spec_raises_with_every_problem() -> None:
