@@ -164,3 +164,10 @@ def test_each_retry_is_logged_with_the_reason_and_the_wait(
     assert f"Test API: GET /flaky/{key}" in caplog.text
     assert "got HTTP 503; retrying in" in caplog.text
     assert "(attempt 2 of 4)" in caplog.text
+
+
+def test_a_base_url_without_scheme_fails_at_once_with_advice() -> None:
+    with client_for("api.hubapi.com") as client, pytest.raises(ConnectionFailed) as info:
+        client.get("/crm/v3/objects/contacts")
+    assert "http:// or https://" in str(info.value)
+    assert client.stats.requests == 1

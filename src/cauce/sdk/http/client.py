@@ -279,6 +279,18 @@ class HttpClient:
             sent_at = time.monotonic()
             try:
                 response = self._http.send(request)
+            except (httpx.UnsupportedProtocol, httpx.TooManyRedirects) as exc:
+                self._count(status=None, retry=attempt > 1, waited=waited, throttled=False)
+                raise self._error(
+                    ConnectionFailed,
+                    f"{self.provider}: {method} {where} cannot be sent ({exc}); check the "
+                    f"base URL ({self.redactor.url(self.base_url)}): it must be the API's "
+                    "http:// or https:// address",
+                    method=method,
+                    where=where,
+                    status=None,
+                    message=None,
+                ) from None
             except httpx.TransportError as exc:
                 self._count(status=None, retry=attempt > 1, waited=waited, throttled=False)
                 self._record(request, None, sent_at, attempt)
