@@ -126,3 +126,25 @@ def test_cauce_sandbox_starts_quickly_and_serves_until_terminated() -> None:
             process.kill()
             process.wait()
     assert process.returncode == 0
+
+
+def test_a_busy_port_is_reported_with_what_to_do() -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        runner = Sandbox(generate_world(1, 5, 2, 1), providers=("hubspot",))
+        with pytest.raises(RuntimeError, match="--port"):
+            runner.start(port=port)
+
+
+def test_reset_brings_every_emulator_back_to_the_seeded_world(sandbox: Sandbox) -> None:
+    headers = {"Authorization": f"Bearer {HUBSPOT_TOKEN}"}
+    url = sandbox.urls["hubspot"] + "/crm/v3/objects/contacts"
+    created = httpx.post(url, json={"properties": {"email": "temp@example.com"}}, headers=headers)
+    assert created.status_code == 201
+    sandbox.reset()
+    gone = httpx.get(f"{url}/temp@example.com", params={"idProperty": "email"}, headers=headers)
+    assert gone.status_code == 404

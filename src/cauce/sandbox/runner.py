@@ -14,6 +14,7 @@ so the sandbox still serves the others. ``GET /`` lists what is served.
 from __future__ import annotations
 
 import importlib
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType, TracebackType
@@ -70,6 +71,18 @@ PROVIDERS: tuple[Provider, ...] = (
 )
 
 
+def _check_free(host: str, port: int) -> None:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise RuntimeError(
+                f"the sandbox cannot listen on {host}:{port}: {exc.strerror or exc}; "
+                "another process is using that port. Choose another with --port (0 = any free one)."
+            ) from None
+
+
 class Sandbox:
     """The three emulators built from one generated :class:`World`, served together.
 
@@ -124,6 +137,8 @@ class Sandbox:
     def start(self, port: int = 0, host: str = "127.0.0.1") -> Sandbox:
         if self._server is not None:
             raise RuntimeError(f"the sandbox is already running at {self.url}")
+        if port:
+            _check_free(host, port)
         server = ThreadedServer(self.app, port=port, host=host)
         try:
             server.start()

@@ -97,3 +97,8 @@ def test_injected_faults_answer_with_hubspots_error_body(
     assert api.get(CONTACTS).status_code == 200
     log = admin.get("/requests").json()
     assert log["by_status"]["429"] >= 1 and log["by_status"]["502"] >= 1
+
+
+def test_an_unknown_or_invalid_limit_setting_is_refused(admin: httpx.Client) -> None:
+    assert admin.put("/rate-limits", json={"per_minute": 5}).status_code == 400
+    assert admin.put("/rate-limits", json={"ten_secondly": 0}).status_code == 400

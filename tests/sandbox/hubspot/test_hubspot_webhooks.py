@@ -134,3 +134,20 @@ def test_an_unknown_event_type_is_refused(admin: httpx.Client, receiver: Receive
         "/webhooks/subscriptions", json={"targetUrl": receiver.url, "eventTypes": ["deal.creation"]}
     )
     assert response.status_code == 400 and "deal.creation" in response.text
+
+
+def test_contacts_created_and_deleted_in_the_ui_are_announced(
+    admin: httpx.Client, receiver: Receiver
+) -> None:
+    _subscribe(admin, receiver.url, eventTypes=["contact.creation", "contact.deletion"])
+    created = admin.post("/ui/contacts", json={"properties": {"email": "ui@example.com"}})
+    assert created.status_code == 201
+    contact_id = int(created.json()["id"])
+    assert admin.delete(f"/ui/contacts/{contact_id}").status_code == 204
+    events = _wait_for(receiver, 2)
+    assert [(e["subscriptionType"], e["changeFlag"]) for e in events] == [
+        ("contact.creation", "NEW"),
+        ("contact.deletion", "DELETED"),
+    ]
+    assert {e["objectId"] for e in events} == {contact_id}
+    assert {e["changeSource"] for e in events} == {"CRM_UI"}
