@@ -85,6 +85,7 @@ _TOKEN = re.compile(
     |(?P<quote>['"`])""",
     re.VERBOSE,
 )
+_WORD = re.compile(r"[\w.\-]+")
 _ESCAPES = {"n": "\n", "t": "\t", "\\": "\\", "'": "'", '"': '"', "`": "`"}
 
 
@@ -209,6 +210,18 @@ def _read_quoted(text: str, start: int) -> tuple[str, int]:
     raise ConditionSyntaxError(f"unterminated {what}: the {quote} is never closed", text, start)
 
 
+def _unreadable(text: str, pos: int) -> ConditionSyntaxError:
+    word = _WORD.match(text, pos)
+    if word is not None and (text[pos].isdigit() or text[pos] == "-"):
+        return ConditionSyntaxError(
+            f"{word.group()!r} is neither a number nor a field name "
+            "(numbers look like 12 or -3.5; write other field names in backticks)",
+            text,
+            pos,
+        )
+    return ConditionSyntaxError(f"unexpected character {text[pos]!r}", text, pos)
+
+
 def tokenize(text: str) -> list[_Token]:
     """Split ``text`` into tokens; :class:`ConditionSyntaxError` on a character we cannot read."""
     tokens: list[_Token] = []
@@ -216,7 +229,7 @@ def tokenize(text: str) -> list[_Token]:
     while pos < len(text):
         match = _TOKEN.match(text, pos)
         if match is None:
-            raise ConditionSyntaxError(f"unexpected character {text[pos]!r}", text, pos)
+            raise _unreadable(text, pos)
         kind = match.lastgroup or ""
         if kind == "quote":
             value, end = _read_quoted(text, pos)

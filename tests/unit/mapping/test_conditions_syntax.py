@@ -118,6 +118,8 @@ def test_each_form_parses_to_its_meaning(text: str, tree: object) -> None:
         ("a = 'abc", 4, "unterminated text: the ' is never closed"),
         ("`a = 1", 0, "unterminated field name: the ` is never closed"),
         ("a @ 1", 2, "unexpected character '@'"),
+        ("a > 1.", 4, "'1.' is neither a number nor a field name (numbers look like 12 or -3.5"),
+        ("2fa = true", 0, "'2fa' is neither a number nor a field name"),
         ("", 0, "the condition is empty"),
         ("a not like 'x'", 6, "expected 'in' or 'contains' after 'not', found 'like'"),
         ("a contains 5", 11, "expected quoted text after 'contains', found '5'"),
