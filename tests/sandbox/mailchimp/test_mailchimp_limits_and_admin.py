@@ -15,15 +15,16 @@ from .conftest import Sandbox, small_world
 
 
 def _concurrent_gets(sandbox: Sandbox, n: int) -> list[httpx.Response]:
-    def call(_: int) -> httpx.Response:
-        return httpx.get(sandbox.url + "/3.0/ping", auth=("x", MAILCHIMP_API_KEY), timeout=10)
+    def call(i: int) -> httpx.Response:
+        user = f"client-{i}"  # the limit counts the key, whatever the Basic username
+        return httpx.get(sandbox.url + "/3.0/ping", auth=(user, MAILCHIMP_API_KEY), timeout=10)
 
     with ThreadPoolExecutor(max_workers=n) as pool:
         return list(pool.map(call, range(n)))
 
 
 def test_eleventh_simultaneous_request_gets_429_too_many_requests(sandbox: Sandbox) -> None:
-    sandbox.admin.put("/faults", json={"latency_ms": 800})
+    sandbox.admin.put("/faults", json={"latency_ms": 1200})
     responses = _concurrent_gets(sandbox, 11)
     statuses = sorted(r.status_code for r in responses)
     assert statuses == [200] * 10 + [429]
@@ -43,7 +44,7 @@ def test_connection_limit_can_be_changed_through_admin(sandbox: Sandbox) -> None
     assert sandbox.admin.put("/limits", json={"max_connections": 2}).json() == {
         "max_connections": 2
     }
-    sandbox.admin.put("/faults", json={"latency_ms": 500})
+    sandbox.admin.put("/faults", json={"latency_ms": 1000})
     statuses = sorted(r.status_code for r in _concurrent_gets(sandbox, 3))
     assert statuses == [200, 200, 429]
 

@@ -121,14 +121,12 @@ class ConnectionLimitMiddleware:
 
     @staticmethod
     def _key(scope: Scope) -> str | None:
-        for name, value in scope.get("headers", []):
-            if name == b"authorization":
-                return bytes(value).decode("latin-1")
-        query = bytes(scope.get("query_string", b"")).decode("latin-1")
-        for part in query.split("&"):
-            if part.startswith("apikey="):
-                return part
-        return None
+        """The secret the limit is counted against (the key, whatever the Basic username)."""
+        request = Request(scope)
+        try:
+            return extract_credential(request.headers, request.query_params, request.method)[1]
+        except Problem:
+            return None
 
     async def _reject(self, scope: Scope, send: Send) -> None:
         problem = Problem(
