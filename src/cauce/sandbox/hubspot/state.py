@@ -378,6 +378,10 @@ class HubSpotState:
             self.on_change(events)
 
     # -- properties --------------------------------------------------------------
+    def property_list(self) -> list[PropertyDef]:
+        with self.lock:
+            return list(self.properties.values())
+
     def create_property(self, payload: dict[str, Any]) -> PropertyDef:
         name = str(payload.get("name") or "").strip()
         missing = [
@@ -439,19 +443,20 @@ class HubSpotState:
     # -- inspection ----------------------------------------------------------------
     def dump(self) -> dict[str, Any]:
         with self.lock:
-            records = list(self.contacts.values())
-            custom = [d.as_json() for d in self.properties.values() if not d.hubspot_defined]
-        active = [r for r in records if not r.archived]
-        return {
-            "contacts": [
+            contacts = [
                 {
                     "id": str(r.id),
                     "properties": dict(r.properties),
                     "updatedAt": iso_ms(r.updated_ms),
                 }
-                for r in active
-            ],
-            "archived": [str(r.id) for r in records if r.archived],
+                for r in self.contacts.values()
+                if not r.archived
+            ]
+            archived = [str(r.id) for r in self.contacts.values() if r.archived]
+            custom = [d.as_json() for d in self.properties.values() if not d.hubspot_defined]
+        return {
+            "contacts": contacts,
+            "archived": archived,
             "custom_properties": custom,
-            "counts": {"contacts": len(active), "archived": len(records) - len(active)},
+            "counts": {"contacts": len(contacts), "archived": len(archived)},
         }

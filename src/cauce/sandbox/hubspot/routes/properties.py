@@ -16,7 +16,7 @@ router = APIRouter(prefix="/crm/v3/properties/contacts")
 def list_properties(state: State, archived: bool = False) -> dict[str, Any]:
     if archived:
         return {"results": []}
-    return {"results": [definition.as_json() for definition in list(state.properties.values())]}
+    return {"results": [definition.as_json() for definition in state.property_list()]}
 
 
 @router.get("/{name}")
