@@ -308,3 +308,12 @@ def test_tag_with_a_bad_status_is_rejected(sandbox: Sandbox) -> None:
     url = f"{MEMBERS}/lucia@example.org/tags"
     response = sandbox.api.post(url, json={"tags": [{"name": "buyer", "status": "on"}]})
     assert response.status_code == 400
+
+
+def test_archiving_does_not_launder_a_self_unsubscribe(sandbox: Sandbox) -> None:
+    assert sandbox.api.delete(f"{MEMBERS}/diego@example.org").status_code == 204
+    response = sandbox.api.post(
+        MEMBERS, json={"email_address": "diego@example.org", "status": "subscribed"}
+    )
+    assert response.status_code == 400
+    assert response.json()["title"] == "Member In Compliance State"

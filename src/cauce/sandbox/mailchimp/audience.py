@@ -379,7 +379,7 @@ class Audience:
         if member.status == "cleaned" and status in ("subscribed", "pending"):
             raise compliance(member.email)
         if (
-            member.status == "unsubscribed"
+            member.status in ("unsubscribed", "archived")
             and member.unsubscribe_source == "user"
             and status == "subscribed"
         ):
