@@ -5,6 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from tests.unit.mapping.condition_cases import TEXT_FIELDS, conditions
 
 from cauce.mapping import ConditionError, ConditionSyntaxError, parse_condition
 from cauce.mapping.condition_syntax import (
@@ -164,3 +167,35 @@ def test_errors_on_later_lines_give_line_and_column() -> None:
 def test_a_condition_must_be_text() -> None:
     with pytest.raises(ConditionError, match="a condition must be text, got int"):
         parse_condition(5)  # type: ignore[arg-type]
+
+
+_CONDITION_ALPHABET = st.sampled_from(
+    [
+        *"abc_.=!<>(),'\"`\\ -0123456789\n",
+        *("and ", "or ", "not ", "in ", "is ", "empty", "null", "contains ", "within ", "days"),
+    ]
+)
+
+
+@given(st.lists(_CONDITION_ALPHABET, max_size=25).map("".join))
+def test_any_text_either_parses_or_fails_with_a_position_inside_it(text: str) -> None:
+    try:
+        condition = parse_condition(text)
+    except ConditionSyntaxError as error:
+        assert 0 <= error.position <= len(text)
+        assert error.column >= 1 and error.line >= 1
+        assert "^" in str(error)
+    else:
+        condition.evaluate({})
+        assert condition.fields()
+
+
+@given(conditions())
+def test_generated_conditions_parse_and_name_only_known_fields(text: str) -> None:
+    assert parse_condition(text).fields() <= set(TEXT_FIELDS) | {
+        "amount",
+        "visits",
+        "active",
+        "signup",
+        "seen",
+    }

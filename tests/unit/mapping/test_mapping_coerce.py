@@ -284,3 +284,13 @@ def test_datetimes_survive_a_round_trip_and_land_in_utc(moment: datetime) -> Non
 @given(st.booleans())
 def test_booleans_survive_a_round_trip_through_text(flag: bool) -> None:
     assert coerce(coerce(flag, "string"), "boolean") is flag
+
+
+@given(st.sampled_from(sorted(TYPE_NAMES)), st.text(max_size=20), st.booleans())
+def test_any_text_either_coerces_or_fails_with_a_coercion_error(
+    type_name: str, text: str, decimal_comma: bool
+) -> None:
+    try:
+        coerce(text, type_name, decimal_comma=decimal_comma, currency="EUR")
+    except CoercionError as error:
+        assert error.type_name == type_name and repr(text)[:20] in str(error)
