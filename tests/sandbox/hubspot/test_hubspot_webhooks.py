@@ -110,6 +110,8 @@ def test_a_failed_delivery_is_retried_with_a_growing_attempt_number(
     deliveries = admin.get("/webhooks").json()["deliveries"]
     assert deliveries[-1]["state"] == "delivered" and deliveries[-1]["attempts"] == 3
     assert [h["status"] for h in deliveries[-1]["history"]] == [500, 503, 204]
+    state = admin.get("/state").json()
+    assert state["webhooks"]["deliveries"][-1]["url"] == receiver.url
 
 
 def test_an_unreachable_endpoint_is_given_up_after_the_configured_attempts(

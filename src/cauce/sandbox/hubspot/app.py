@@ -82,6 +82,9 @@ def create_app(
         )
     )
 
+    def dump() -> dict[str, Any]:
+        return {**state.dump(), "webhooks": hub.snapshot(), "rate_limits": limiter.usage()}
+
     def reset() -> None:
         state.reset()
         hub.reset()
@@ -100,7 +103,7 @@ def create_app(
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
     extra = APIRouter()
     extra.include_router(admin.router)
-    app.include_router(admin_router(faults, log, state.dump, reset, extra=extra))
+    app.include_router(admin_router(faults, log, dump, reset, extra=extra))
     for module in (search, batch, contacts, properties):
         app.include_router(module.router)
     app.add_middleware(HubSpotGate, token=str(config["token"]), limiter=limiter)
