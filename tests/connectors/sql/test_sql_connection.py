@@ -80,3 +80,10 @@ def test_opening_a_table_on_an_unreachable_server_says_so_in_plain_words(server_
         connection.sink("contacts")
     assert "could not be reached" in str(error.value)
     assert SECRET not in str(error.value)
+
+
+def test_check_does_not_create_a_missing_sqlite_file(tmp_path: Path) -> None:
+    result = connector.connect({"url": f"sqlite:///{tmp_path}/typo.db"}).check()
+    assert result.ok
+    assert "does not exist yet" in result.message
+    assert not (tmp_path / "typo.db").exists()

@@ -7,6 +7,7 @@ driver goes through :func:`redact` first: drivers sometimes echo the DSN.
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Any
 from urllib.parse import quote, quote_plus
@@ -101,6 +102,22 @@ def connection_failed(exc: BaseException, url: URL) -> ConnectionFailed:
 
 
 def check(engine: Engine, url: URL) -> CheckResult:
+    """Connect and run ``SELECT 1``; a missing SQLite file is reported, not created."""
+    database = url.database or ""
+    is_file = url.get_backend_name() == "sqlite" and database not in ("", ":memory:")
+    if is_file and not os.path.exists(database):
+        folder = os.path.dirname(os.path.abspath(database))
+        if not os.path.isdir(folder):
+            return CheckResult(
+                False,
+                f"cannot open {masked(url)}: the database does not exist and its folder "
+                f"{folder} does not either; check the path in the url",
+            )
+        return CheckResult(
+            True,
+            f"SQLite file {os.path.abspath(database)} does not exist yet; it is created on "
+            "first use (check the path if you expected an existing database)",
+        )
     try:
         with engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
