@@ -134,8 +134,10 @@ def fault_body(status: int, message: str) -> tuple[str, bytes]:
             "An unexpected internal error has occurred. "
             "Please contact Support for more information.",
         ),
+        502: ("Bad Gateway", message),
         503: ("Service Unavailable", message),
+        504: ("Gateway Timeout", message),
     }
-    title, detail = titles.get(status, ("Internal Server Error", message))
+    title, detail = titles.get(status, ("Error", message))
     body = Problem(status, title, detail).body()
     return PROBLEM_CONTENT_TYPE, json.dumps(body).encode()
