@@ -126,3 +126,12 @@ def test_admin_send_adds_a_campaign_with_activity_and_unsubscribes(sandbox: Sand
     lucia = sandbox.api.get("/lists/a1b2c3d4e5/members/lucia@example.org").json()
     assert lucia["status"] == "unsubscribed"
     assert lucia["unsubscribe_reason"] == "Too many emails"
+
+
+def test_reports_follow_a_member_whose_email_changed(sandbox: Sandbox) -> None:
+    sandbox.api.patch(
+        "/lists/a1b2c3d4e5/members/lucia@example.org", json={"email_address": "lu@example.org"}
+    )
+    body = sandbox.api.get(f"/reports/c0ffee0001/email-activity/{md5('lu@example.org')}").json()
+    assert body["email_address"] == "lu@example.org"
+    assert [a["action"] for a in body["activity"]] == ["open", "click"]

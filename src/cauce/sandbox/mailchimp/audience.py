@@ -107,6 +107,8 @@ class Audience:
         self.status_counts: Counter[str] = Counter()
         self.last_sub_date: datetime | None = None
         self.last_unsub_date: datetime | None = None
+        self.on_rename: Callable[[str, str], None] | None = None
+        """Called with (old hash, new hash) so reports follow a member whose email changed."""
         self._seq = 0
         self._next_merge_id = 1
         self._next_segment_id = 1000
@@ -429,11 +431,14 @@ class Audience:
                     (subscriber_hash(email) if h == member.hash else h): None
                     for h in segment.members
                 }
+        old_hash = member.hash
         member.email = email
         member.hash = subscriber_hash(email)
         self.members[member.hash] = member
         self.order[index] = member.hash
         self.by_contact_id[member.contact_id] = member.hash
+        if self.on_rename is not None:
+            self.on_rename(old_hash, member.hash)
 
     def _apply_profile(self, member: Member, payload: dict[str, Any]) -> None:
         for key in PROFILE_KEYS:

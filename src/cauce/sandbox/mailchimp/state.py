@@ -105,8 +105,21 @@ class MailchimpState:
         audience = Audience(
             list_id, name, 10_000 + len(self.lists), created or now(), self.emit, self.rng
         )
+        audience.on_rename = lambda old, new: self._follow_rename(list_id, old, new)
         self.lists[list_id] = audience
         return audience
+
+    def _follow_rename(self, list_id: str, old: str, new: str) -> None:
+        """Re-key a renamed member's sends, activity and unsubscribes (rare, so O(recipients))."""
+        for campaign in self.campaigns.values():
+            if campaign.list_id != list_id or old not in campaign.recipients:
+                continue
+            campaign.recipients = {(new if h == old else h): None for h in campaign.recipients}
+            if old in campaign.activity:
+                campaign.activity[new] = campaign.activity.pop(old)
+            for entry in campaign.unsubscribes:
+                if entry.hash == old:
+                    entry.hash = new
 
     # --------------------------------------------------------------- webhooks
     def emit(self, list_id: str, event_type: str, source: str, data: dict[str, Any]) -> None:
