@@ -103,6 +103,7 @@ class ShopifyClient:
             provider="Shopify",
         )
         self.served_version: str | None = None
+        self._fitting: dict[str, int] = {}
 
     def close(self) -> None:
         self.http.close()
@@ -175,11 +176,12 @@ class ShopifyClient:
         """Yield pages of ``data[root].nodes``, following ``pageInfo``; cost-aware ``first``.
 
         A page that would cost more than the single-query limit is asked for
-        again with a proportionally smaller ``first`` (never below 1), and the
-        smaller size is kept for the following pages.
+        again with a proportionally smaller ``first`` (never below 1); the
+        size that fits is remembered for this query, so later pages and later
+        reads on this connection do not pay the refused round trip again.
         """
         after: str | None = None
-        first = page_size
+        first = min(page_size, self._fitting.get(query, page_size))
         while True:
             try:
                 data = self.execute(query, {**variables, "first": first, "after": after})
@@ -190,6 +192,7 @@ class ShopifyClient:
                         f"over the {too_high.max_cost:g}-point limit of a single query"
                     ) from None
                 first = max(1, min(first - 1, int(first * too_high.max_cost / too_high.cost)))
+                self._fitting[query] = first
                 continue
             connection = data.get(root) or {}
             nodes = connection.get("nodes") or []

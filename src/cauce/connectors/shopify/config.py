@@ -38,7 +38,9 @@ class ShopifyConfig(BaseModel):
         DEFAULT_API_VERSION, description="Admin API version, `YYYY-01|04|07|10` or `unstable`."
     )
     base_url: str | None = Field(
-        None, description="Override of `https://{shop}` (the sandbox, a proxy); no trailing path."
+        None,
+        description="Override of `https://{shop}`: the sandbox (`cauce sandbox` serves the "
+        "emulator under `/shopify`), a proxy. A path prefix is kept.",
     )
     client_secret: SecretStr | None = Field(
         None,
