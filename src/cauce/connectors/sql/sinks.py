@@ -76,16 +76,16 @@ class TableSink(Sink):
         self._ignore_unknown = ignore_unknown_columns
         self._table_name = qualified(name, schema)
         self._where = f"table {self._table_name} of {masked(url)}"
-        self._table: sa.Table | None = None
-        if sa.inspect(engine).has_table(name, schema=schema) or not create_table:
-            self._table = reflect(engine, name, schema, masked(url))
-            require_unique_key(engine, self._table, key)
         dialect = engine.dialect.name
         if dialect not in ("postgresql", "mysql", "mariadb", "sqlite"):
             raise FatalError(
                 f"the sql sink cannot upsert into {dialect} databases (supported: PostgreSQL, "
                 "MySQL/MariaDB, SQLite)"
             )
+        self._table: sa.Table | None = None
+        if sa.inspect(engine).has_table(name, schema=schema) or not create_table:
+            self._table = reflect(engine, name, schema, masked(url))
+            require_unique_key(engine, self._table, key)
 
     def fields(self) -> list[str]:
         return list(self._table.c.keys()) if self._table is not None else []
