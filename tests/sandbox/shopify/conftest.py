@@ -23,8 +23,8 @@ def shopify(_served: Shopify) -> Shopify:
     app = _served.app
     app.state.webhooks.clear()
     app.state.webhooks.wait_idle()
-    app.state.sandbox.reset()
-    app.state.request_log.clear()
-    for name, value in asdict(Faults()).items():
-        setattr(app.state.faults, name, value)
+    # Over HTTP on the shared connection: served only after the previous test's last
+    # request is fully handled (and logged), so nothing from it leaks into this test.
+    _served.admin("PUT", "/faults", json=asdict(Faults())).raise_for_status()
+    _served.admin("POST", "/reset").raise_for_status()
     return _served

@@ -62,8 +62,14 @@ _TACTICS = {
     "email": "NEWSLETTER",
     "cpc": "AD",
     "paid": "AD",
+    "ppc": "AD",
+    "paid_social": "AD",
+    "display": "AD",
     "social": "POST",
+    "organic_social": "POST",
     "affiliate": "AFFILIATE",
+    "organic": "SEO",
+    "retargeting": "RETARGETING",
 }
 
 

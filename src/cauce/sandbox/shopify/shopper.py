@@ -12,9 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from cauce.sandbox.shopify.payloads import customer_payload, order_payload
 from cauce.sandbox.shopify.records import LineItem, ShopCustomer, ShopOrder
+from cauce.sandbox.shopify.schema import load_schema
 from cauce.sandbox.shopify.seed import (
     FINANCIAL_STATUSES,
     convert,
@@ -23,6 +25,13 @@ from cauce.sandbox.shopify.seed import (
 )
 from cauce.sandbox.shopify.state import ShopifyState, replace_customer_stats
 from cauce.sandbox.shopify.webhooks import WebhookDispatcher
+
+
+def currency_codes() -> frozenset[str]:
+    """The ``CurrencyCode`` values of the emulated schema."""
+    codes: Any = load_schema().type_map["CurrencyCode"]
+    return frozenset(codes.values)
+
 
 _PAYABLE = frozenset({"PENDING", "AUTHORIZED", "PARTIALLY_PAID"})
 
@@ -127,7 +136,9 @@ class Shop:
         if not new.line_items and new.total_price is None:
             raise ShopperError("an order needs line_items or a total_price")
         customer = self._buyer(new)
-        currency = new.currency or self.state.shop_currency
+        currency = (new.currency or self.state.shop_currency).upper()
+        if currency not in currency_codes():
+            raise ShopperError(f"currency {currency!r} is not an ISO 4217 code the shop accepts")
         now = self.state.settings.clock()
         created = new.created_at or now
         order_id, number = self.state.allocate_ids()
