@@ -135,3 +135,49 @@ def test_reports_follow_a_member_whose_email_changed(sandbox: Sandbox) -> None:
     body = sandbox.api.get(f"/reports/c0ffee0001/email-activity/{md5('lu@example.org')}").json()
     assert body["email_address"] == "lu@example.org"
     assert [a["action"] for a in body["activity"]] == ["open", "click"]
+
+
+def test_simulated_send_produces_a_plausible_deterministic_report(sandbox: Sandbox) -> None:
+    members = [{"email_address": f"r{n}@example.org", "status": "subscribed"} for n in range(400)]
+    sandbox.api.post("/lists/a1b2c3d4e5", json={"members": members})
+    simulate = {"open_rate": 0.4, "click_rate": 0.1, "bounce_rate": 0.02, "unsubscribe_rate": 0.01}
+    sent = sandbox.admin.post(
+        "/campaigns/send",
+        json={
+            "subject": "Simulated",
+            "campaign_id": "51m0000001",
+            "simulate": simulate,
+            "send_time": "2026-03-01T10:00:00Z",
+        },
+    )
+    assert sent.status_code == 200
+    report = sandbox.api.get("/reports/51m0000001").json()
+    assert report["emails_sent"] == 403
+    assert 0.3 < report["opens"]["open_rate"] < 0.5
+    assert 0 < report["clicks"]["unique_clicks"] < report["opens"]["unique_opens"]
+    assert report["bounces"]["hard_bounces"] > 0
+    activity = sandbox.api.get("/reports/51m0000001/email-activity", params={"count": 1000}).json()
+    stamps = [a["timestamp"] for e in activity["emails"] for a in e["activity"]]
+    assert all(t > "2026-03-01T10:00:00+00:00" for t in stamps)
+    sandbox.admin.post("/reset")
+    sandbox.api.post("/lists/a1b2c3d4e5", json={"members": members})
+    sandbox.admin.post(
+        "/campaigns/send",
+        json={
+            "subject": "Simulated",
+            "campaign_id": "51m0000001",
+            "simulate": simulate,
+            "send_time": "2026-03-01T10:00:00Z",
+        },
+    )
+    again = sandbox.api.get("/reports/51m0000001").json()
+    assert again["opens"]["unique_opens"] == report["opens"]["unique_opens"]
+    assert again["clicks"]["unique_clicks"] == report["clicks"]["unique_clicks"]
+
+
+def test_simulation_rates_are_validated(sandbox: Sandbox) -> None:
+    response = sandbox.admin.post(
+        "/campaigns/send", json={"subject": "x", "simulate": {"open_rate": 0.1, "click_rate": 0.5}}
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "simulate.click_rate"

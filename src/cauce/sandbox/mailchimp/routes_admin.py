@@ -6,7 +6,8 @@
 - ``POST /_admin/lists/{list_id}/members/{email_or_hash}/bounce``  a hard bounce cleans the address
 - ``POST /_admin/lists/{list_id}/members/{email_or_hash}/profile``  they edit their profile
   (merge fields, or a new email address -> ``upemail``)
-- ``POST /_admin/campaigns/send``  send a campaign to subscribed members (optionally with activity)
+- ``POST /_admin/campaigns/send``  send a campaign to subscribed members, with listed activity
+  and/or ``simulate`` rates (opens, clicks, bounces, unsubscribes)
 - ``POST /_admin/campaigns/{campaign_id}/activity``  one open, click or bounce
 - ``GET|DELETE /_admin/webhook-deliveries``  outgoing webhook attempts (url, status, attempts)
 - ``GET|PUT /_admin/limits``  the simultaneous-connection limit
@@ -22,6 +23,7 @@ from cauce.sandbox.mailchimp.deps import Body, State
 from cauce.sandbox.mailchimp.model import iso, parse_time
 from cauce.sandbox.mailchimp.problems import invalid
 from cauce.sandbox.mailchimp.render import campaign_json, member_json
+from cauce.sandbox.mailchimp.simulate import parse_rates, simulate_activity
 from cauce.sandbox.mailchimp.state import MailchimpState
 
 
@@ -111,6 +113,11 @@ def admin_extra() -> APIRouter:
         subject = str(payload.get("subject") or payload.get("subject_line") or "")
         if not subject:
             raise invalid("subject", "A campaign needs a subject line.")
+        simulate_spec = payload.get("simulate")
+        if simulate_spec is not None and not isinstance(simulate_spec, dict):
+            raise invalid("simulate", "Schema describes object")
+        rates = parse_rates(simulate_spec) if simulate_spec is not None else None
+        simulate_spec = simulate_spec or {}
         with state.lock:
             list_id = str(payload.get("list_id") or next(iter(state.lists)))
             segment = payload.get("segment_id")
@@ -124,6 +131,11 @@ def admin_extra() -> APIRouter:
             )
             for item in payload.get("activity") or []:
                 _activity(state, campaign.id, dict(item))
+            if rates is not None:
+                url = str(
+                    simulate_spec.get("url") or f"https://cauce-sandbox.test/?mc_cid={campaign.id}"
+                )
+                simulate_activity(state, campaign, rates, url)
             return campaign_json(campaign, state.lists.get(list_id))
 
     @router.post("/campaigns/{campaign_id}/activity")
