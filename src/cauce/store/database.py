@@ -100,10 +100,21 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
     Commits on success, rolls back on any exception. On PostgreSQL it is an
     ordinary transaction; use ``FOR UPDATE`` where rows are read then written.
     """
-    with engine.connect() as conn:
-        conn.execution_options(**{_IMMEDIATE: True})
-        with conn.begin():
-            yield conn
+    try:
+        with engine.connect() as conn:
+            conn.execution_options(**{_IMMEDIATE: True})
+            with conn.begin():
+                yield conn
+    except sa.exc.OperationalError as exc:
+        if engine.dialect.name == "sqlite" and "locked" in str(exc.orig):
+            raise StoreError(
+                f"The SQLite store {engine.url.database} stayed locked by another process "
+                f"for {BUSY_TIMEOUT_MS // 1000} s, so this change was not saved. Another "
+                "program may hold a long transaction on the file (a database browser, a "
+                "backup tool); close it and retry. For many concurrent workers, move the "
+                "store to PostgreSQL."
+            ) from None
+        raise
 
 
 def _safe(url: str) -> str:

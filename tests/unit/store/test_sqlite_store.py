@@ -151,3 +151,18 @@ def test_a_thousand_row_batch_commits_and_diffs_in_milliseconds(url: str) -> Non
     # Generous bounds: shared CI machines are noisy; typical figures are 3-6 ms.
     assert statistics.median(commits) < 0.05
     assert statistics.median(lookups) < 0.05
+
+
+def test_write_blocked_past_the_busy_timeout_says_what_to_do(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("cauce.store.database.BUSY_TIMEOUT_MS", 100)
+    with Store.open(url) as store:
+        blocker = sa.create_engine(url)
+        with blocker.connect() as conn:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            with pytest.raises(StoreError, match="stayed locked by another process") as raised:
+                store.set_sync_state("s", {"cursor": 1})
+            conn.exec_driver_sql("ROLLBACK")
+        blocker.dispose()
+    assert "database browser" in str(raised.value)

@@ -14,6 +14,10 @@ without finishing is declared dead instead of crashing workers forever.
 
 Every state change is conditional on the caller still owning the job, so a
 worker that lost its lease cannot overwrite the new owner's work.
+
+Lease times come from each worker's own clock: machines sharing a
+PostgreSQL store need synchronised clocks (NTP), with skew far below the
+lease length (30 s by default).
 """
 
 from __future__ import annotations
