@@ -18,6 +18,7 @@ import operator
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from cauce.mapping.coerce import Money
@@ -65,6 +66,8 @@ def as_number(value: Any) -> Decimal | None:
     A :class:`Money` value counts as its amount, so ``total_spent > 100`` works
     on mapped records.
     """
+    if type(value) is str:
+        return _text_number(value)
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, Money):
@@ -76,14 +79,21 @@ def as_number(value: Any) -> Decimal | None:
     if isinstance(value, float):
         number = Decimal(repr(value))
     elif isinstance(value, str):
-        text = value.strip()
-        if not text or not (text[0].isdigit() or text[0] in "+-."):
-            return None
-        try:
-            number = Decimal(text)
-        except InvalidOperation:
-            return None
+        return _text_number(value)
     else:
+        return None
+    return number if number.is_finite() else None
+
+
+@lru_cache(maxsize=65536)
+def _text_number(value: str) -> Decimal | None:
+    """Text read as a number; cached, as a column repeats the same few values across rows."""
+    text = value.strip()
+    if not text or not (text[0].isdigit() or text[0] in "+-."):
+        return None
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
         return None
     return number if number.is_finite() else None
 
@@ -183,11 +193,9 @@ def _contains(value: Any, needle: str) -> bool:
 def compile_predicate(node: Node) -> Predicate:
     """Turn a syntax tree into a function ``(record, now) -> bool``."""
     if isinstance(node, And):
-        parts = [compile_predicate(child) for child in node.operands]
-        return lambda record, now: all(part(record, now) for part in parts)
+        return _all_of([compile_predicate(child) for child in node.operands])
     if isinstance(node, Or):
-        parts = [compile_predicate(child) for child in node.operands]
-        return lambda record, now: any(part(record, now) for part in parts)
+        return _any_of([compile_predicate(child) for child in node.operands])
     if isinstance(node, Not):
         inner = compile_predicate(node.operand)
         return lambda record, now: not inner(record, now)
@@ -214,6 +222,30 @@ def compile_predicate(node: Node) -> Predicate:
         negated = node.negated
         return lambda record, now: (read(record) is None) != negated
     return _recency(node, read)
+
+
+def _all_of(parts: list[Predicate]) -> Predicate:
+    """A plain loop: ``all()`` over a generator costs more than the test itself per record."""
+
+    def all_of(record: Mapping[str, Any], now: datetime) -> bool:
+        for part in parts:  # noqa: SIM110
+            if not part(record, now):
+                return False
+        return True
+
+    return all_of
+
+
+def _any_of(parts: list[Predicate]) -> Predicate:
+    """A plain loop, like :func:`_all_of`."""
+
+    def any_of(record: Mapping[str, Any], now: datetime) -> bool:
+        for part in parts:  # noqa: SIM110
+            if part(record, now):
+                return True
+        return False
+
+    return any_of
 
 
 def _in_list(node: InList, read: Callable[[Mapping[str, Any]], Any]) -> Predicate:

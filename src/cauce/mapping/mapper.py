@@ -93,11 +93,14 @@ def _producer(rule: FieldRule) -> Reader:
         read = field_reader(rule.field)
         origin = f"source field {rule.field!r}"
     elif rule.expr is not None:
-        expr = rule.expr
+        expr, where = rule.expr, rule.destination
         origin = "the expression"
 
         def read(record: Mapping[str, Any]) -> Any:
-            return expr.render(_expression_context(record))
+            try:
+                return expr.render(_expression_context(record))
+            except ExpressionError as exc:
+                raise MappingError(where, str(exc)) from None
 
     else:
         constant = rule.value
@@ -135,10 +138,13 @@ class Mapper:
 
     def __init__(self, rules: list[FieldRule] | None) -> None:
         self._rules = rules
-        self._steps: list[tuple[str, str, tuple[str, ...], Reader]] = []
+        self._steps: list[tuple[str, tuple[str, ...], Reader]] = []
         for rule in rules or []:
             *parents, leaf = rule.destination.split(".")
-            self._steps.append((rule.destination, leaf, tuple(parents), _producer(rule)))
+            self._steps.append((leaf, tuple(parents), _producer(rule)))
+        self._flat = [(leaf, produce) for leaf, parents, produce in self._steps if not parents]
+        if len(self._flat) != len(self._steps):
+            self._flat = []
 
     @classmethod
     def from_spec(cls, spec: Mapping[str, Any] | None, *, decimal_comma: bool = False) -> Mapper:
@@ -162,7 +168,7 @@ class Mapper:
 
     def destinations(self) -> list[str]:
         """Destination paths in spec order (empty for a pass-through mapper)."""
-        return [dest for dest, *_ in self._steps]
+        return [rule.destination for rule in self._rules or []]
 
     def source_fields(self) -> set[str]:
         """The source fields the mapping reads, as dotted paths, expressions included.
@@ -181,17 +187,15 @@ class Mapper:
         """Map one record to a new dict; :class:`MappingError` if a field cannot be produced."""
         if self._rules is None:
             return dict(record)
+        if self._flat:
+            return {leaf: produce(record) for leaf, produce in self._flat}
         out: dict[str, Any] = {}
-        dest = ""
-        try:
-            for dest, leaf, parents, produce in self._steps:  # noqa: B007 (named in errors)
-                if parents:
-                    target = out
-                    for part in parents:
-                        target = target.setdefault(part, {})
-                    target[leaf] = produce(record)
-                else:
-                    out[leaf] = produce(record)
-        except ExpressionError as exc:
-            raise MappingError(dest, str(exc)) from None
+        for leaf, parents, produce in self._steps:
+            if parents:
+                target = out
+                for part in parents:
+                    target = target.setdefault(part, {})
+                target[leaf] = produce(record)
+            else:
+                out[leaf] = produce(record)
         return out
