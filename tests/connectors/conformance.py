@@ -186,6 +186,14 @@ class ConformanceHarness:
         """Options for ``connection.stream``; prefer a small page size so reads span pages."""
         return None
 
+    def object_options(self, kind: str, name: str) -> dict[str, Any] | None:
+        """Options to open any listed ``stream`` or ``sink`` in the discover check."""
+        if kind == "stream" and name == self.stream:
+            return self.stream_options()
+        if kind == "sink" and name == self.sink:
+            return self.sink_options()
+        return None
+
     # -- the stream -----------------------------------------------------------------------
 
     def record_key(self, record: Record) -> str:
@@ -324,13 +332,13 @@ class ConformanceSuite:
             assert self.harness.sink in [s.name for s in spec.sinks]
         connection = connect()
         for item in spec.streams:
-            stream = connection.stream(item.name, None)
+            stream = connection.stream(item.name, self.harness.object_options("stream", item.name))
             assert isinstance(stream, Stream)
             assert stream.name == item.name
             assert stream.primary_key == item.primary_key
             assert stream.cursor_field == item.cursor_field
         for item in spec.sinks:
-            sink = connection.sink(item.name, None)
+            sink = connection.sink(item.name, self.harness.object_options("sink", item.name))
             assert isinstance(sink, Sink)
             assert sink.name == item.name
             if item.max_batch_size is not None:

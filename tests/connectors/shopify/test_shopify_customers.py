@@ -76,3 +76,14 @@ def test_without_read_customers_the_read_stops_naming_the_missing_scope(
     shop.admin.put("/scopes", json={"scopes": ["read_orders", "read_all_orders"]})
     with pytest.raises(FatalError, match="lacks the read_customers scope"):
         read_customers(connect())
+
+
+def test_an_api_version_before_2025_04_reads_the_same_customers_and_warns_once(
+    shop: Emulator, connect: Callable[..., ShopifyConnection], caplog: pytest.LogCaptureFixture
+) -> None:
+    current = {r["id"]: r for r in read_customers(connect())}
+    assert not [r for r in caplog.records if "deprecated" in r.getMessage()]
+    older = {r["id"]: r for r in read_customers(connect(api_version="2025-01"))}
+    assert older == current
+    warnings = [r for r in caplog.records if "deprecated in API 2025-01" in r.getMessage()]
+    assert len(warnings) == 1

@@ -15,6 +15,7 @@ the cost bucket says) and 5xx; this module adds what only Shopify needs:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -31,6 +32,8 @@ from cauce.sdk.http import (
     RetryPolicy,
     json_body,
 )
+
+logger = logging.getLogger("cauce.connectors.shopify")
 
 MAX_QUERY_COST = 1000
 _PASSED_THROUGH = frozenset({"MAX_COST_EXCEEDED", "ACCESS_DENIED"})
@@ -104,6 +107,7 @@ class ShopifyClient:
         )
         self.served_version: str | None = None
         self._fitting: dict[str, int] = {}
+        self._warned_deprecated = False
 
     def close(self) -> None:
         self.http.close()
@@ -123,6 +127,16 @@ class ShopifyClient:
         except ConnectorError as error:
             raise self._explain(error) from None
         self.served_version = response.headers.get("X-Shopify-API-Version", self.served_version)
+        deprecated = response.headers.get("X-Shopify-API-Deprecated-Reason")
+        if deprecated and not self._warned_deprecated:
+            self._warned_deprecated = True
+            logger.warning(
+                "Shopify: %s uses fields deprecated in API %s (%s); they keep working until "
+                "Shopify removes them — set a newer api_version to use their replacements",
+                self.where,
+                self.served_version or self.config.api_version,
+                deprecated,
+            )
         body = json_body(response)
         if not isinstance(body, dict):
             raise FatalError(

@@ -52,6 +52,17 @@ def _email_address(customer: ShopCustomer, info: Info) -> dict[str, Any] | None:
     }
 
 
+def _email_consent(customer: ShopCustomer, _info: Info) -> dict[str, Any] | None:
+    """The pre-2025-04 shape of the same consent (deprecated, still served)."""
+    if not customer.email:
+        return None
+    return {
+        "consentUpdatedAt": customer.marketing_updated_at,
+        "marketingOptInLevel": customer.opt_in_level,
+        "marketingState": customer.marketing_state,
+    }
+
+
 def _last_order(customer: ShopCustomer, info: Info) -> Any:
     context = context_of(info)
     context.require("read_orders", "lastOrder")
@@ -105,6 +116,7 @@ def bind_customer_types(schema: GraphQLSchema) -> None:
             "displayName": lambda c, _i: c.display_name,
             "email": lambda c, _i: c.email,
             "defaultEmailAddress": _email_address,
+            "emailMarketingConsent": _email_consent,
             "numberOfOrders": lambda c, _i: c.orders_count,
             "amountSpent": lambda c, i: money_v2(c.amount_spent, context_of(i).state.shop_currency),
             "createdAt": lambda c, _i: c.created_at,
