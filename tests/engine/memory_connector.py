@@ -38,6 +38,7 @@ class World:
     reject: dict[str, str] = field(default_factory=dict)  # key -> reason
     bad_lines: list[tuple[int, str]] = field(default_factory=list)
     archived: list[str] = field(default_factory=list)
+    ordered: bool = True  # False: the stream yields rows in list order, not cursor order
 
 
 WORLDS: dict[str, World] = {}
@@ -55,10 +56,14 @@ class PeopleStream(Stream):
 
     def __init__(self, world: World) -> None:
         self.world = world
+        self.ordered = world.ordered
 
     def read(self, state: StreamState) -> Iterator[Record | Rejected]:
         cursor = state.get("cursor")
-        for line, row in enumerate(sorted(self.world.rows, key=lambda r: r["updated"]), start=2):
+        rows = (
+            sorted(self.world.rows, key=lambda r: r["updated"]) if self.ordered else self.world.rows
+        )
+        for line, row in enumerate(rows, start=2):
             if cursor is not None and row["updated"] <= cursor:
                 continue
             yield {**row, LINE_FIELD: line}

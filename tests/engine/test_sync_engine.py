@@ -222,3 +222,22 @@ def test_destination_rejections_are_recorded_and_retried_next_run(
     third = run_sync(full_refresh=True)
     assert "bad@example.com" in world.destination
     assert third.counts["created"] + third.counts["updated"] == 2
+
+
+def test_an_unordered_stream_commits_the_greatest_cursor_only_when_the_run_succeeds(
+    world: World, run_sync: SyncRunner, store: Store
+) -> None:
+    world.ordered = False
+    world.rows = [
+        person("b@example.com", 7),
+        person("a@example.com", 9),
+        person("c@example.com", 3),
+    ]
+    world.fail_on_call = 1
+    failed = run_sync()
+    assert failed.status == "failed"
+    assert store.get_sync_state("people") == {}
+    assert store.get_run(failed.run_id).checkpoint is None  # type: ignore[union-attr]
+    world.fail_on_call = None
+    run_sync()
+    assert store.get_sync_state("people") == {"cursor": 9}

@@ -25,6 +25,7 @@ from cauce.engine.jobs.scheduler import sync_dedupe_key
 from cauce.engine.outcome import RunOutcome
 from cauce.engine.rejects import export_rejects
 from cauce.engine.service import SYNC_JOB, SyncRunFailed
+from cauce.engine.status import list_syncs, sync_status
 
 app = typer.Typer(help="Run and inspect syncs.", no_args_is_help=True)
 
@@ -144,7 +145,9 @@ def _claim_and_run(
             if current.status == "queued":
                 message = f"sync {name!r} is queued for a retry at {current.run_after:%H:%M:%S}; waiting..."
             else:
-                until = f"{current.lease_expires_at:%H:%M:%S}" if current.lease_expires_at else "soon"
+                until = (
+                    f"{current.lease_expires_at:%H:%M:%S}" if current.lease_expires_at else "soon"
+                )
                 message = (
                     f"sync {name!r} is already running (job {job_id}, held by {current.owner}); "
                     f"waiting for it to finish or for its lease to expire ({until})..."
@@ -203,37 +206,16 @@ def list_command(json_out: JsonOption = False, config: ConfigOption = None) -> N
     with user_errors():
         application = bootstrap(config)
         try:
-            rows = []
-            for name, sync in sorted(application.config.syncs.items()):
-                last = application.store.latest_run(name)
-                rows.append(
-                    {
-                        "name": name,
-                        "source": f"{sync.source.connection}.{sync.source.stream}",
-                        "destination": f"{sync.destination.connection}.{sync.destination.object}",
-                        "mode": sync.mode,
-                        "schedule": sync.schedule,
-                        "last_run": last.id if last else None,
-                        "last_status": last.status if last else None,
-                        "last_finished_at": last.finished_at if last else None,
-                    }
-                )
+            syncs = list_syncs(application.config, application.store)
         finally:
             application.close()
     if json_out:
-        print_json(rows)
+        print_json([s.as_dict() for s in syncs])
         return
     table = Table("sync", "source", "destination", "mode", "schedule", "last run")
-    for row in rows:
-        last = f"#{row['last_run']} {row['last_status']}" if row["last_run"] else "never"
-        table.add_row(
-            row["name"],
-            row["source"],
-            row["destination"],
-            row["mode"],
-            row["schedule"] or "-",
-            last,
-        )
+    for s in syncs:
+        last = f"#{s.last_run.id} {s.last_run.status}" if s.last_run else "never"
+        table.add_row(s.name, s.source, s.destination, s.mode, s.schedule or "-", last)
     console.print(table)
 
 
@@ -247,53 +229,29 @@ def status_command(
     with user_errors():
         application = bootstrap(config)
         try:
-            sync = application.syncs.definition(name)
-            runs = application.store.list_runs(name, limit=10)
-            data = {
-                "name": name,
-                "source": f"{sync.source.connection}.{sync.source.stream}",
-                "destination": f"{sync.destination.connection}.{sync.destination.object}",
-                "mode": sync.mode,
-                "schedule": sync.schedule,
-                "state": application.store.get_sync_state(name),
-                "records_written": application.store.count_fingerprints(name),
-                "runs": [
-                    {
-                        "id": r.id,
-                        "status": r.status,
-                        "dry_run": r.dry_run,
-                        "started_at": r.started_at,
-                        "finished_at": r.finished_at,
-                        "counts": r.counts,
-                        "error": r.error,
-                    }
-                    for r in runs
-                ],
-            }
+            application.syncs.definition(name)
+            status = sync_status(application.config, application.store, name)
         finally:
             application.close()
     if json_out:
-        print_json(data)
+        print_json(status.as_dict())
         return
-    console.print(f"[bold]{name}[/]: {data['source']} -> {data['destination']} ({data['mode']})")
-    console.print(f"schedule: {data['schedule'] or 'manual'}")
-    console.print(f"cursor: {data['state'] or 'none (next run reads everything)'}", highlight=False)
-    console.print(f"records in destination written by this sync: {data['records_written']:,}")
-    table = Table(
-        "run", "status", "started", "read", "created", "updated", "unchanged", "rejected", "error"
-    )
-    for r in data["runs"]:
-        c = r["counts"] or {}
-        status = f"{r['status']}{' (dry)' if r['dry_run'] else ''}"
+    o = status.overview
+    console.print(f"[bold]{name}[/]: {o.source} -> {o.destination} ({o.mode})")
+    console.print(f"schedule: {o.schedule or 'manual'}")
+    console.print(f"cursor: {status.state or 'none (next run reads everything)'}", highlight=False)
+    console.print(f"records in destination written by this sync: {status.records_written:,}")
+    table = Table("run", "status", "started", "read", "written", "unchanged", "rejected", "error")
+    for r in status.runs:
+        c = r.counts or {}
         table.add_row(
-            str(r["id"]),
-            status,
-            str(r["started_at"])[:19],
+            str(r.id),
+            r.status + (" (dry)" if r.dry_run else ""),
+            f"{r.started_at:%m-%d %H:%M}",
             f"{c.get('read', 0):,}",
-            f"{c.get('created', 0):,}",
-            f"{c.get('updated', 0):,}",
+            f"{c.get('created', 0) + c.get('updated', 0):,}",
             f"{c.get('unchanged', 0):,}",
             f"{c.get('rejected', 0):,}",
-            (r["error"] or "")[:60],
+            (r.error or "")[:60],
         )
     console.print(table)

@@ -164,18 +164,13 @@ class SyncRunner:
         return outcome
 
     # ------------------------------------------------------------------ per record
-    def _track_position(self, item: Record) -> None:
+    def _track_best(self, item: Record) -> None:
+        """Unordered stream: remember the checkpoint of the greatest cursor seen."""
         stream = self.plan.stream
-        if stream.ordered:
-            self._last_item = item
-            self._last_line = item.get(LINE_FIELD)
-        elif stream.cursor_field is not None:
-            value = item.get(stream.cursor_field)
-            if value is not None and (
-                self._best_cursor is None or _greater(value, self._best_cursor)
-            ):
-                self._best_cursor = value
-                self._checkpoint = stream.checkpoint(item)
+        value = item.get(stream.cursor_field) if stream.cursor_field else None
+        if value is not None and (self._best_cursor is None or _greater(value, self._best_cursor)):
+            self._best_cursor = value
+            self._checkpoint = stream.checkpoint(item)
 
     def _accept(self, result: Prepared | Reject | Filtered) -> None:
         if isinstance(result, Prepared):
