@@ -4,6 +4,8 @@ import threading
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from tests.unit.jobs.jobs_support import FakeClock
 
 from cauce.engine.jobs import JobQueue, Scheduler, latest_instant
@@ -172,3 +174,35 @@ def test_latest_instant_includes_an_instant_exactly_now() -> None:
     now = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
     assert latest_instant(HOURLY, now) == now
     assert latest_instant(HOURLY, now.replace(minute=59)) == now
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    gaps=st.lists(st.integers(min_value=1, max_value=200), min_size=1, max_size=12),
+    expression=st.sampled_from(["*/15 * * * *", "0 * * * *", "30 9 * * *", "0 */6 * * 1-5"]),
+)
+def test_every_window_crossed_fires_exactly_once_whatever_the_tick_times(
+    tmp_path_factory: pytest.TempPathFactory, gaps: list[int], expression: str
+) -> None:
+    clock = FakeClock(datetime(2026, 3, 2, 9, 7, tzinfo=UTC))
+    url = f"sqlite:///{tmp_path_factory.mktemp('sched') / 'cauce.db'}"
+    with Store.open(url) as store:
+        queue = JobQueue(store.engine, clock=clock)
+        scheduler = Scheduler(queue, clock=clock)
+        scheduler.set_schedules({"s": expression})
+        scheduler.tick()
+        mark = clock.now
+        expected = []
+        for gap in gaps:
+            clock.advance(minutes=gap)
+            latest = latest_instant(expression, clock.now)
+            if latest > mark:
+                expected.append(latest.isoformat())
+                mark = latest
+            scheduler.tick()
+            for job in queue.list(status="queued"):
+                queue.complete(queue.claim("w", job_id=job.id).id, "w", None)  # type: ignore[union-attr]
+
+        assert [p["scheduled_for"] for p in sync_jobs(queue)] == expected
