@@ -66,6 +66,7 @@ def admin_extra() -> APIRouter:
             existing = audience.find(str(payload.get("email_address") or ""))
             if existing is None:
                 member = audience.create(body, skip_merge=False, source="user")
+                member.source = "Hosted Signup Form"
             else:
                 existing.unsubscribe_source = None
                 member = audience.patch(existing.hash, body, skip_merge=False, source="user")
