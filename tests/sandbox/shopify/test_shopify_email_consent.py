@@ -1,4 +1,4 @@
-"""The deprecated ``Customer.emailMarketingConsent`` (API versions before 2025-04) still resolves."""
+"""The deprecated ``Customer.emailMarketingConsent`` (before API 2025-04) still resolves."""
 
 from __future__ import annotations
 
