@@ -16,7 +16,7 @@ import csv
 import json
 import logging
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -72,7 +72,7 @@ class CsvSink(Sink):
         results: list[RowResult] = []
         accepted: dict[str, dict[str, str]] = {}
         for record in records:
-            cells = {name: self._cell(value) for name, value in _flatten(record)}
+            cells = self._cells(record)
             key = cells.get(self.key_field, "")
             if not key:
                 results.append(_rejected("", f"no value for the key field {self.key_field!r}"))
@@ -197,6 +197,20 @@ class CsvSink(Sink):
                 )
             return rows.columns
 
+    def _cells(self, record: Record, prefix: str = "") -> dict[str, str]:
+        """Text of every field; nested fields become dotted columns (``address.city``)."""
+        cells: dict[str, str] = {}
+        for name, value in record.items():
+            if type(value) is str:
+                cells[prefix + name] = value
+            elif isinstance(value, dict):
+                cells.update(self._cells(value, f"{prefix}{name}."))
+            else:
+                cells[prefix + name] = self._cell(value)
+        if not prefix:
+            cells.pop(LINE_FIELD, None)
+        return cells
+
     def _cell(self, value: Any) -> str:
         if value is None:
             return ""
@@ -220,17 +234,6 @@ def raise_missing_key(path: str, key: str, columns: list[str]) -> None:
         f"{path} has no column {key!r} to match rows on (its columns: {', '.join(columns)}); "
         f"set the sync's key to one of them, or export to a new file"
     )
-
-
-def _flatten(record: Record, prefix: str = "") -> Iterator[tuple[str, Any]]:
-    """Nested fields become dotted columns: ``{"address": {"city": x}}`` → ``address.city``."""
-    for name, value in record.items():
-        if name == LINE_FIELD and not prefix:
-            continue
-        if isinstance(value, dict):
-            yield from _flatten(value, f"{prefix}{name}.")
-        else:
-            yield f"{prefix}{name}", value
 
 
 def _rejected(key: str, reason: str) -> RowResult:

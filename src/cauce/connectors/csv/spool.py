@@ -18,6 +18,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 
 _CHUNK = 500
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 class Spool:
@@ -72,13 +73,15 @@ class Spool:
 
     def put(self, rows: Iterable[tuple[str, dict[str, str]]]) -> None:
         """Insert or replace rows; a replaced row keeps its place in the file."""
+        params = []
         for key, data in rows:
             self._seq += 1
-            self._db.execute(
-                "INSERT INTO rows (key, seq, data) VALUES (?, ?, ?) "
-                "ON CONFLICT(key) DO UPDATE SET data = excluded.data",
-                (key, self._seq, json.dumps(data, ensure_ascii=False)),
-            )
+            params.append((key, self._seq, _dumps(data)))
+        self._db.executemany(
+            "INSERT INTO rows (key, seq, data) VALUES (?, ?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET data = excluded.data",
+            params,
+        )
 
     def delete(self, keys: Sequence[str]) -> set[str]:
         present = set(self.get(keys))
