@@ -210,3 +210,26 @@ def test_executor_refuses_nonsense_settings(queue: JobQueue) -> None:
         LocalExecutor(queue, {}, threads=0)
     with pytest.raises(ValueError, match="lease_seconds must be positive"):
         LocalExecutor(queue, {}, lease_seconds=0)
+
+
+def test_job_still_running_after_stop_timeout_keeps_its_lease(queue: JobQueue) -> None:
+    release = threading.Event()
+    started = threading.Event()
+
+    def stubborn(job: Job, ctx: JobContext) -> None:
+        started.set()
+        release.wait(10)
+
+    job_id = queue.enqueue("sync", {})
+    executor = LocalExecutor(queue, {"sync": stubborn}, threads=1, lease_seconds=0.6)
+    executor.start()
+    assert started.wait(5)
+    assert executor.stop(timeout=0.05) is False
+    time.sleep(1.0)
+
+    assert queue.claim("other") is None, "lease renewed while the handler still runs"
+    release.set()
+    deadline = time.monotonic() + 5
+    while (job := queue.get(job_id)) is not None and job.status != "succeeded":
+        assert time.monotonic() < deadline
+        time.sleep(0.02)

@@ -91,18 +91,29 @@ class LocalExecutor:
     def stop(self, timeout: float | None = None) -> bool:
         """Ask running handlers to stop (``should_stop``), stop claiming, wait for threads.
 
-        Returns False when some thread was still busy after ``timeout``; its
-        job keeps its lease until the process exits, then another worker takes
-        it over.
+        Returns False when some thread was still busy after ``timeout``: its
+        lease is still renewed while it runs, and if the process exits first,
+        another worker takes the job over once the lease expires.
         """
         self._stop.set()
         workers, self._workers = self._workers, []
         for thread in workers:
             thread.join(timeout)
-        stopped = not any(thread.is_alive() for thread in workers)
-        if workers:
+        busy = [thread for thread in workers if thread.is_alive()]
+        if busy:
+            # Keep renewing the busy jobs' leases until their threads end, so no other
+            # worker starts them a second time while they still run here.
+            threading.Thread(
+                target=self._release_after, args=(busy,), name="cauce-lease-drain", daemon=True
+            ).start()
+        elif workers:
             self._keeper.release()
-        return stopped
+        return not busy
+
+    def _release_after(self, threads: list[threading.Thread]) -> None:
+        for thread in threads:
+            thread.join()
+        self._keeper.release()
 
     @property
     def running(self) -> bool:
