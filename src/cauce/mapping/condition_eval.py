@@ -22,7 +22,7 @@ from functools import lru_cache
 from typing import Any
 
 from cauce.mapping.coerce import Money
-from cauce.mapping.condition_syntax import (
+from cauce.mapping.condition_ast import (
     And,
     Compare,
     Contains,

@@ -40,8 +40,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
-from cauce.mapping.condition_eval import FALSE_WORDS, TRUE_WORDS, as_bool, as_datetime, as_number
-from cauce.mapping.condition_syntax import (
+from cauce.mapping.condition_ast import (
     And,
     Compare,
     ConditionError,
@@ -55,6 +54,7 @@ from cauce.mapping.condition_syntax import (
     Or,
     Recency,
 )
+from cauce.mapping.condition_eval import FALSE_WORDS, TRUE_WORDS, as_bool, as_datetime, as_number
 
 __all__ = ["ColumnResolver", "compile_sql"]
 

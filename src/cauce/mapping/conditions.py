@@ -12,9 +12,9 @@ in Python (:meth:`Condition.evaluate`, per record in a sync) and in a
 database (:meth:`Condition.to_sqlalchemy`, for segments over the profile
 store). The property tests hold the two to selecting the same rows.
 
-The grammar and error messages live in :mod:`cauce.mapping.condition_syntax`,
-Python semantics in :mod:`cauce.mapping.condition_eval`, SQL in
-:mod:`cauce.mapping.condition_sql`.
+The syntax tree lives in :mod:`cauce.mapping.condition_ast`, the grammar and
+error messages in :mod:`cauce.mapping.condition_syntax`, Python semantics in
+:mod:`cauce.mapping.condition_eval`, SQL in :mod:`cauce.mapping.condition_sql`.
 """
 
 from __future__ import annotations
@@ -25,17 +25,17 @@ from typing import Any
 
 from sqlalchemy.sql.elements import ColumnElement
 
-from cauce.mapping.condition_eval import compile_predicate
-from cauce.mapping.condition_sql import ColumnResolver, compile_sql
-from cauce.mapping.condition_syntax import (
+from cauce.mapping.condition_ast import (
     And,
     ConditionError,
     ConditionSyntaxError,
     Node,
     Not,
     Or,
-    parse,
 )
+from cauce.mapping.condition_eval import compile_predicate
+from cauce.mapping.condition_sql import ColumnResolver, compile_sql
+from cauce.mapping.condition_syntax import parse
 
 __all__ = ["Condition", "ConditionError", "ConditionSyntaxError", "parse_condition"]
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from tests.unit.mapping.condition_cases import TEXT_FIELDS, conditions
 
 from cauce.mapping import ConditionError, ConditionSyntaxError, parse_condition
-from cauce.mapping.condition_syntax import (
+from cauce.mapping.condition_ast import (
     And,
     Compare,
     Contains,
