@@ -51,7 +51,9 @@ class CsvStream(Stream):
         )
         with self._open() as rows:
             self._columns = rows.columns
-        self.primary_key = settings.primary_key or ("email" if "email" in self._columns else None)
+        self.primary_key = settings.primary_key or next(
+            (name for name in self._columns if name.lower() == "email"), None
+        )
         if self.primary_key is not None and self._columns and self.primary_key not in self._columns:
             raise FatalError(
                 f"{self.path}: primary key column {self.primary_key!r} is not in the header "
