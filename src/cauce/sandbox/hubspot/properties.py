@@ -268,6 +268,25 @@ def custom_properties(now_ms: int) -> dict[str, PropertyDef]:
             description="Number of shop orders placed by the contact.",
             hubspot_defined=False,
         ),
+        PropertyDef(
+            "total_spent",
+            "Total spent (EUR)",
+            "number",
+            "number",
+            group_name="contactinformation",
+            description="Sum of the contact's shop orders in euros, cancelled and refunded "
+            "orders excluded.",
+            hubspot_defined=False,
+        ),
+        PropertyDef(
+            "last_order_date",
+            "Last order date",
+            "date",
+            "date",
+            group_name="contactinformation",
+            description="Day of the contact's most recent shop order.",
+            hubspot_defined=False,
+        ),
     ]
     for definition in defs:
         definition.created_ms = definition.updated_ms = now_ms

@@ -15,6 +15,7 @@ import time
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from cauce.sandbox.hubspot.errors import (
@@ -32,9 +33,41 @@ from cauce.sandbox.hubspot.properties import (
     default_properties,
     iso_ms,
 )
-from cauce.sandbox.world import World
+from cauce.sandbox.locales import CURRENCY_RATES
+from cauce.sandbox.world import Order, World
 
 LANGUAGES = {"es_MX": "es-mx", "pt_BR": "pt-br"}
+_NOT_SPENT = ("REFUNDED", "VOIDED")
+
+
+def order_totals(orders: Iterable[Order]) -> dict[str, dict[str, str]]:
+    """``total_orders``, ``total_spent`` (EUR) and ``last_order_date`` per buyer e-mail.
+
+    What a shop integration keeps on the CRM contact, so that CRM -> ESP flows
+    can carry purchase data. Cancelled and refunded orders count as orders but
+    not as money spent; amounts convert to euros at the world's fixed rates.
+    """
+    count: dict[str, int] = {}
+    spent: dict[str, Decimal] = {}
+    last: dict[str, str] = {}
+    for order in orders:
+        email = order.email
+        count[email] = count.get(email, 0) + 1
+        spent.setdefault(email, Decimal("0"))
+        if order.cancelled_at is None and order.financial_status.upper() not in _NOT_SPENT:
+            rate = Decimal(CURRENCY_RATES.get(order.currency, ("1", "0.01"))[0])
+            spent[email] += order.total / rate
+        day = order.created_at.date().isoformat()
+        if day > last.get(email, ""):
+            last[email] = day
+    return {
+        email: {
+            "total_orders": str(number),
+            "total_spent": str(spent[email].quantize(Decimal("0.01"))),
+            "last_order_date": last[email],
+        }
+        for email, number in count.items()
+    }
 
 
 def now_ms() -> int:
@@ -104,9 +137,7 @@ class HubSpotState:
             self.contacts: dict[int, ContactRecord] = {}
             self.order: list[int] = []
             self.by_email: dict[str, int] = {}
-            orders: dict[str, int] = {}
-            for order in self.world.orders if self.world else []:
-                orders[order.email] = orders.get(order.email, 0) + 1
+            orders = order_totals(self.world.orders if self.world else [])
             for contact in self.world.contacts if self.world else []:
                 created = int(contact.created_at.timestamp() * 1000)
                 props = {
@@ -122,7 +153,7 @@ class HubSpotState:
                     if contact.email_status == "unsubscribed"
                     else "false",
                     "email_consent_status": contact.email_status,
-                    "total_orders": str(orders.get(contact.email, 0)),
+                    **orders.get(contact.email, {"total_orders": "0"}),
                     "createdate": iso_ms(created),
                 }
                 updated = max(created, int(contact.updated_at.timestamp() * 1000))
