@@ -113,7 +113,7 @@ def _read_entry(
             problems.append((f"{dest}.{key}", f"expected true or false, got {entry[key]!r}"))
     if isinstance(entry.get("decimal_comma"), bool):
         options["decimal_comma"] = entry["decimal_comma"]
-    if type_name is not None and type_name not in TYPE_NAMES:
+    if type_name is not None and (not isinstance(type_name, str) or type_name not in TYPE_NAMES):
         problems.append(
             (f"{dest}.type", f"unknown type {type_name!r}{_suggest(str(type_name), TYPE_NAMES)}")
         )
@@ -143,9 +143,9 @@ def _read_entry(
         except ValueError as exc:
             bad = "format" if "format" in str(exc) else "currency"
             problems.append((f"{dest}.{bad}", str(exc)))
-    if problems:
-        return None, problems
-    return _build_rule(dest, entry, coercer)
+    rule, later = _build_rule(dest, entry, coercer)
+    problems.extend(later)
+    return (None, problems) if problems else (rule, [])
 
 
 def _build_rule(

@@ -123,11 +123,12 @@ def test_every_problem_is_reported_at_once() -> None:
     spec = {
         "a": {"feild": "x"},
         "b": {"field": "x", "type": "nope"},
-        "c": {"expr": "{{ }}"},
+        "c": {"expr": "{{ }}", "requird": True},
         "d": 5,
+        "e": {"field": "x", "type": ["date"]},
     }
     paths = [path for path, _ in validate_mapping(spec)]
-    assert paths == ["a.feild", "a", "b.type", "c.expr", "d"]
+    assert paths == ["a.feild", "a", "b.type", "c.requird", "c.expr", "d", "e.type"]
 
 
 @pytest.mark.parametrize(
