@@ -184,3 +184,17 @@ def test_record_without_key_is_rejected_and_existing_file_without_key_column_sto
     with pytest.raises(FatalError, match="has no column 'email'"):
         open_sink(tmp_path, "other").write([{"email": "a@example.es"}], WriteMode.UPSERT)
     assert not (tmp_path / ".other.csv.cauce-pending").exists()
+
+
+def test_a_run_that_died_before_its_first_batch_does_not_freeze_the_columns(
+    tmp_path: Path,
+) -> None:
+    crashed = open_sink(tmp_path)
+    (result,) = crashed.write([{"name": "no key"}], WriteMode.UPSERT)
+    assert result.status is RowStatus.REJECTED
+    crashed.release()
+    retry = open_sink(tmp_path)
+    results = retry.write([{"email": "a@example.es", "name": "Ana"}], WriteMode.UPSERT)
+    retry.close()
+    assert statuses(results) == {"a@example.es": RowStatus.CREATED}
+    assert rows_of(tmp_path / "export.csv") == [["email", "name"], ["a@example.es", "Ana"]]

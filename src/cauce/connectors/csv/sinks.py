@@ -90,7 +90,9 @@ class CsvSink(Sink):
                 continue
             self._columns.extend(unknown)
             accepted[key] = {**accepted.get(key, {}), **cells}
-        self._header_open = False
+        if accepted:
+            self._header_open = False
+            spool.close_header()
         existing = spool.get(list(accepted))
         to_put: list[tuple[str, dict[str, str]]] = []
         for key, cells in accepted.items():
@@ -160,7 +162,7 @@ class CsvSink(Sink):
                 self.path,
                 self.pending_path,
             )
-            self._header_open = False
+            self._header_open = not spool.header_closed
         elif not self.replace and os.path.exists(self.path):
             try:
                 spool.set_columns(self._load_existing(spool))

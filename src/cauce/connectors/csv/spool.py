@@ -55,6 +55,15 @@ class Spool:
             (json.dumps(list(columns)),),
         )
 
+    @property
+    def header_closed(self) -> bool:
+        """True once a batch was committed: from then on the columns are fixed."""
+        found = self._db.execute("SELECT 1 FROM meta WHERE name = 'header_closed'").fetchone()
+        return found is not None
+
+    def close_header(self) -> None:
+        self._db.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('header_closed', '1')")
+
     def mark_ready(self) -> None:
         """The starting content is loaded: from now on a restart resumes instead of reloading."""
         self._db.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('ready', '1')")
