@@ -3,7 +3,8 @@
 Jinja already gives ``lower``, ``upper``, ``trim``, ``default``, ``title``,
 ``join``, ``int``, ``float`` and more. These add what email-marketing
 mappings keep needing: hashes for Mailchimp subscriber ids, dates in and out
-of a format, exact decimal arithmetic and money, and normalised emails.
+of a format, exact decimal arithmetic and money, normalised emails, and the
+query parameters of landing URLs (campaign attribution).
 ``round`` is replaced so that a Decimal stays a Decimal: amounts must never
 pass through a float.
 """
@@ -15,6 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from cauce.mapping.coerce import Money, coerce
 from cauce.mapping.identity import normalize_email
@@ -115,6 +117,23 @@ def email(value: Any) -> str | None:
     return normalize_email(value)
 
 
+def query_param(value: Any, name: str) -> str | None:
+    """One parameter of a URL's query string: ``landing_site | query_param('mc_cid')``.
+
+    Shops and ESPs put attribution in landing URLs (``utm_campaign``, Mailchimp's
+    ``mc_cid``); a missing parameter, an empty one or a value that is not a URL
+    gives ``None`` so a ``default`` can take over. The first of repeated values wins.
+    """
+    if value is None or value == "":
+        return None
+    try:
+        query = urlsplit(str(value).strip()).query
+    except ValueError:
+        return None
+    found = parse_qs(query).get(name)
+    return found[0] if found else None
+
+
 def now() -> datetime:
     """The current time, timezone-aware in UTC."""
     return datetime.now(UTC)
@@ -131,6 +150,7 @@ EXPRESSION_FILTERS: dict[str, Callable[..., Any]] = {
     "money": money,
     "decimal": decimal,
     "email": email,
+    "query_param": query_param,
 }
 
 EXPRESSION_GLOBALS: dict[str, Callable[..., Any]] = {"now": now}
