@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from cauce.mapping import validate_mapping
+from cauce.mapping import Mapper, MappingError, validate_mapping
 
 
 def test_a_valid_spec_has_no_problems() -> None:
@@ -140,3 +142,25 @@ def test_every_problem_is_reported_at_once() -> None:
 )
 def test_a_spec_that_is_not_a_mapping_is_one_problem(spec: Any, message: str) -> None:
     assert validate_mapping(spec) == [("", message)]
+
+
+_JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+_SPEC_KEY = st.sampled_from(["field", "value", "expr", "type", "default", "format", "currency"])
+_ENTRY = _JSONISH | st.dictionaries(_SPEC_KEY | st.text(max_size=6), _JSONISH, max_size=4)
+
+
+@given(st.dictionaries(st.text(max_size=8), _ENTRY, max_size=4) | _JSONISH)
+def test_any_spec_gets_a_list_of_problems_and_never_a_crash(spec: Any) -> None:
+    problems = validate_mapping(spec)
+    assert all(isinstance(path, str) and message for path, message in problems)
+    if not problems:
+        try:
+            Mapper.from_spec(spec).apply({})
+        except MappingError as error:
+            assert str(error)
