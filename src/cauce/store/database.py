@@ -15,13 +15,14 @@ store and the job queue open every transaction that writes.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -115,6 +116,37 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
                 "store to PostgreSQL."
             ) from None
         raise
+
+
+def upsert(
+    conn: Connection,
+    table: sa.Table,
+    values: dict[str, Any],
+    *,
+    key: Sequence[str],
+    update: Sequence[str],
+) -> None:
+    """Insert ``values``, or update the ``update`` columns of the row with the same ``key``.
+
+    One dialect-native statement (``ON CONFLICT``), so two processes saving the
+    same row at once cannot both try to insert it.
+    """
+    insert = _dialect_insert(conn.dialect.name, table).values(**values)
+    if update:
+        statement = insert.on_conflict_do_update(
+            index_elements=list(key), set_={name: insert.excluded[name] for name in update}
+        )
+    else:
+        statement = insert.on_conflict_do_nothing(index_elements=list(key))
+    conn.execute(statement)
+
+
+def _dialect_insert(dialect: str, table: sa.Table) -> Any:
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise StoreError(f"The store does not support the {dialect} database; use SQLite or PostgreSQL")
 
 
 def _safe(url: str) -> str:

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from cauce.errors import StoreError
 from cauce.store import batches
 from cauce.store.connections import load_connection_config, seal_connection_config
-from cauce.store.database import create_store_engine, write_transaction
+from cauce.store.database import create_store_engine, upsert, write_transaction
 from cauce.store.migrate import upgrade
 from cauce.store.models import connections, fingerprints, row_results, runs, settings, syncs
 from cauce.store.records import (
@@ -89,11 +89,7 @@ class Store:
         sealed = seal_connection_config(config, secret_fields, self.secret_box)
         values = {"connector": connector, "config": sealed, "updated_at": utcnow()}
         with write_transaction(self.engine) as conn:
-            updated = conn.execute(
-                sa.update(connections).where(connections.c.name == name).values(**values)
-            )
-            if updated.rowcount == 0:
-                conn.execute(sa.insert(connections).values(name=name, **values))
+            upsert(conn, connections, {"name": name, **values}, key=["name"], update=list(values))
 
     def load_connection(self, name: str) -> tuple[str, dict[str, Any]] | None:
         """The connection's connector id and config with secrets decrypted, or None."""
@@ -118,18 +114,9 @@ class Store:
     def upsert_sync(self, name: str, definition: dict[str, Any]) -> None:
         """Save a sync's definition, keeping its state and schedule marks."""
         now = utcnow()
+        values = {"name": name, "definition": definition, "state": None, "updated_at": now}
         with write_transaction(self.engine) as conn:
-            updated = conn.execute(
-                sa.update(syncs)
-                .where(syncs.c.name == name)
-                .values(definition=definition, updated_at=now)
-            )
-            if updated.rowcount == 0:
-                conn.execute(
-                    sa.insert(syncs).values(
-                        name=name, definition=definition, state=None, updated_at=now
-                    )
-                )
+            upsert(conn, syncs, values, key=["name"], update=["definition", "updated_at"])
 
     def get_sync(self, name: str) -> SyncRecord | None:
         with self.engine.connect() as conn:
@@ -324,23 +311,14 @@ class Store:
         return default if row is None else row.value
 
     def set_setting(self, key: str, value: Any) -> None:
+        values = {"key": key, "value": value, "updated_at": utcnow()}
         with write_transaction(self.engine) as conn:
-            updated = conn.execute(
-                sa.update(settings)
-                .where(settings.c.key == key)
-                .values(value=value, updated_at=utcnow())
-            )
-            if updated.rowcount == 0:
-                conn.execute(sa.insert(settings).values(key=key, value=value, updated_at=utcnow()))
+            upsert(conn, settings, values, key=["key"], update=["value", "updated_at"])
 
 
 def _set_state(conn: sa.Connection, sync: str, state: dict[str, Any]) -> None:
-    now = utcnow()
-    updated = conn.execute(
-        sa.update(syncs).where(syncs.c.name == sync).values(state=state, updated_at=now)
-    )
-    if updated.rowcount == 0:
-        conn.execute(sa.insert(syncs).values(name=sync, definition={}, state=state, updated_at=now))
+    values = {"name": sync, "definition": {}, "state": state, "updated_at": utcnow()}
+    upsert(conn, syncs, values, key=["name"], update=["state", "updated_at"])
 
 
 def _run_record(row: sa.Row[Any]) -> RunRecord:

@@ -24,12 +24,13 @@ import logging
 import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from croniter import CroniterBadCronError, croniter
 
 from cauce.engine.jobs.queue import JobQueue
-from cauce.store.database import write_transaction
+from cauce.store.database import upsert, write_transaction
 from cauce.store.models import syncs
 from cauce.store.store import utcnow
 
@@ -101,11 +102,13 @@ class Scheduler:
             query = sa.select(syncs.c.last_scheduled_at).where(syncs.c.name == name)
             row = conn.execute(query.with_for_update()).one_or_none()
             if row is None:
-                conn.execute(
-                    sa.insert(syncs).values(
-                        name=name, definition={}, state=None, last_scheduled_at=now, updated_at=now
-                    )
-                )
+                baseline: dict[str, Any] = {
+                    "name": name,
+                    "definition": {},
+                    "state": None,
+                    "updated_at": now,
+                }
+                upsert(conn, syncs, {**baseline, "last_scheduled_at": now}, key=["name"], update=[])
                 return None
             last: datetime | None = row.last_scheduled_at
             if last is None:
