@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
+import tracemalloc
 from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -194,3 +196,26 @@ def test_date_and_decimal_cursors_survive_the_trip_through_saved_state(
     assert isinstance(state["cursor"], str)
     assert ids(list(stream.read(state))) == ids(records[5:])
     connection.close()
+
+
+def test_memory_stays_flat_while_reading_a_large_table(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'big.db'}"
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE big (id INTEGER PRIMARY KEY, email TEXT, note TEXT)"))
+        conn.execute(
+            sa.text("INSERT INTO big (id, email, note) VALUES (:id, :email, :note)"),
+            [{"id": i, "email": f"u{i}@example.es", "note": "x" * 40} for i in range(60_000)],
+        )
+    engine.dispose()
+    connection = connect(url, batch_size=500)
+    stream = connection.stream("big", {"cursor_field": "id"})
+    tracemalloc.start()
+    try:
+        count = sum(1 for _ in stream.read({}))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    connection.close()
+    assert count == 60_000
+    assert peak < 2_000_000  # holding every row would take about 25 MB
