@@ -14,7 +14,6 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from tests.unit.mapping.condition_cases import (
     assert_same_rows,
     conditions,
