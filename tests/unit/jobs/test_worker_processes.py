@@ -33,6 +33,7 @@ def wait_for(path: Path, proc: subprocess.Popen[bytes], timeout: float = 20) -> 
         time.sleep(0.02)
 
 
+@pytest.mark.slow
 def test_two_worker_processes_never_run_the_same_job_twice(
     store_url: str, store: Store, tmp_path: Path
 ) -> None:

@@ -110,6 +110,7 @@ store.close()
 """
 
 
+@pytest.mark.slow
 def test_processes_opening_and_writing_one_new_file_at_once_all_succeed(url: str) -> None:
     procs = [
         subprocess.Popen(
