@@ -159,7 +159,10 @@ def _security_detail(exc: SecurityError) -> str:
 
 
 def _describe(exc: Exception) -> str:
+    """Our own errors already read as sentences; Python's need their type to make sense."""
     text = str(exc)
+    if text and type(exc).__module__.startswith("cauce."):
+        return text
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 

@@ -152,6 +152,15 @@ def test_runaway_computations_are_stopped(source: str, message: str) -> None:
         compile_expression(source).render({})
 
 
+def test_filter_errors_read_as_sentences() -> None:
+    with pytest.raises(ExpressionError) as caught:
+        render("{{ price | money }}", price="12.50")
+    assert str(caught.value) == (
+        "'{{ price | money }}' failed: cannot read '12.50' as money: "
+        "no currency: write it with the amount or set currency: EUR in the mapping"
+    )
+
+
 def test_runtime_errors_name_the_expression_and_cause() -> None:
     with pytest.raises(ExpressionError) as caught:
         render("{{ a / b }}", a=1, b=0)
