@@ -84,3 +84,35 @@ def test_raw_graphql_body_is_accepted(shopify: Shopify) -> None:
 def test_unknown_paths_answer_shopifys_not_found(shopify: Shopify) -> None:
     response = shopify.client.get(f"{shopify.url}/admin/api/2026-10/orders.json")
     assert (response.status_code, response.json()) == (404, {"errors": "Not Found"})
+
+
+def _on(shopify: Shopify, version: str, query: str) -> tuple[dict[str, object], dict[str, str]]:
+    response = shopify.client.post(
+        f"{shopify.url}/admin/api/{version}/graphql.json",
+        json={"query": query},
+        headers={"X-Shopify-Access-Token": SHOPIFY_ACCESS_TOKEN},
+    )
+    return response.json(), dict(response.headers)
+
+
+def test_before_2025_04_customers_have_no_default_email_address(shopify: Shopify) -> None:
+    body, _ = _on(
+        shopify,
+        "2025-01",
+        "{ customers(first: 1) { nodes { defaultEmailAddress { emailAddress } } } }",
+    )
+    assert body["errors"][0]["extensions"]["code"] == "undefinedField"  # type: ignore[index]
+    current, _ = _on(
+        shopify,
+        "2025-04",
+        "{ customers(first: 1) { nodes { defaultEmailAddress { emailAddress } } } }",
+    )
+    assert "data" in current
+
+
+def test_before_2025_04_email_and_consent_are_how_customers_are_read(shopify: Shopify) -> None:
+    query = "{ customers(first: 1) { nodes { email emailMarketingConsent { marketingState } } } }"
+    old, _ = _on(shopify, "2025-01", query)
+    assert "errors" not in old
+    consent = old["data"]["customers"]["nodes"][0]["emailMarketingConsent"]  # type: ignore[index]
+    assert consent["marketingState"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import threading
 import uuid
 from typing import Any
 
@@ -20,6 +21,7 @@ from fastapi.responses import JSONResponse
 from graphql import (
     FragmentDefinitionNode,
     GraphQLError,
+    GraphQLSchema,
     OperationDefinitionNode,
     OperationType,
     execute_sync,
@@ -31,24 +33,32 @@ from graphql.error import GraphQLSyntaxError
 from starlette.concurrency import run_in_threadpool
 
 from cauce.sandbox.shopify import wire
-from cauce.sandbox.shopify.constants import DEPRECATION_DOCS, MAX_QUERY_COST, served_version
+from cauce.sandbox.shopify.constants import (
+    DEPRECATION_DOCS,
+    MAX_QUERY_COST,
+    SHOPIFY_API_VERSION,
+    served_version,
+)
 from cauce.sandbox.shopify.context import Context
 from cauce.sandbox.shopify.cost import QueryCoster
 from cauce.sandbox.shopify.root import bind_resolvers
-from cauce.sandbox.shopify.schema import load_schema
+from cauce.sandbox.shopify.schema import load_schema, schema_variant
 from cauce.sandbox.shopify.state import ShopifyState
 
 INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)"
 MISSING_QUERY = {"errors": {"query": "Required parameter missing or invalid"}}
 
-_schema = None
+_bound: dict[str, GraphQLSchema] = {}
+_bind_lock = threading.Lock()
 
 
-def schema() -> Any:
-    global _schema
-    if _schema is None:
-        _schema = bind_resolvers(load_schema())
-    return _schema
+def schema(version: str = SHOPIFY_API_VERSION) -> GraphQLSchema:
+    """The executable schema (resolvers bound) that serves ``version``."""
+    variant = schema_variant(version)
+    with _bind_lock:
+        if variant not in _bound:
+            _bound[variant] = bind_resolvers(load_schema(variant))
+        return _bound[variant]
 
 
 def _response(status: int, body: Any, headers: dict[str, str]) -> JSONResponse:
@@ -70,7 +80,9 @@ def graphql_router(state: ShopifyState) -> APIRouter:
             return _response(401, {"errors": INVALID_TOKEN}, headers)
         body = await request.body()
         content_type = request.headers.get("content-type", "")
-        status, payload, extra = await run_in_threadpool(run_graphql, state, body, content_type)
+        status, payload, extra = await run_in_threadpool(
+            run_graphql, state, body, content_type, served
+        )
         headers.update(extra)
         return _response(status, payload, headers)
 
@@ -103,14 +115,14 @@ def _read_body(body: bytes, content_type: str) -> tuple[str, dict[str, Any], str
 
 
 def run_graphql(
-    state: ShopifyState, body: bytes, content_type: str
+    state: ShopifyState, body: bytes, content_type: str, version: str = SHOPIFY_API_VERSION
 ) -> tuple[int, Any, dict[str, str]]:
-    """Answer one request body: ``(HTTP status, JSON payload, extra headers)``."""
+    """Answer one request body on ``version``: ``(HTTP status, JSON payload, extra headers)``."""
     read = _read_body(body, content_type)
     if read is None:
         return 400, MISSING_QUERY, {}
     query, variables, operation_name = read
-    the_schema = schema()
+    the_schema = schema(version)
     try:
         document = parse(query)
     except GraphQLSyntaxError as exc:
@@ -133,11 +145,12 @@ def run_graphql(
     )
     if bad_variables:
         return 200, {"errors": bad_variables}, {}
-    return _execute(state, document, operation, variables, operation_name)
+    return _execute(state, the_schema, document, operation, variables, operation_name)
 
 
 def _execute(
     state: ShopifyState,
+    the_schema: GraphQLSchema,
     document: Any,
     operation: OperationDefinitionNode,
     variables: dict[str, Any],
@@ -146,7 +159,7 @@ def _execute(
     fragments = {
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
-    coster = QueryCoster(schema(), operation, fragments, _with_defaults(operation, variables))
+    coster = QueryCoster(the_schema, operation, fragments, _with_defaults(operation, variables))
     requested = coster.requested()
     headers: dict[str, str] = {}
     if coster.deprecated:
@@ -157,7 +170,7 @@ def _execute(
         return 200, wire.throttled(requested, state.bucket.status()), headers
     context = Context(state)
     result = execute_sync(
-        schema(),
+        the_schema,
         document,
         context_value=context,
         variable_values=variables,

@@ -99,10 +99,35 @@ def _bind(
             setattr(scalar, name, function)
 
 
+#: The first version with ``Customer.defaultEmailAddress``.
+EMAIL_ADDRESS_SINCE = "2025-04"
+
+
+def schema_variant(version: str) -> str:
+    """Which schema serves ``version``: ``"current"``, or ``"pre-2025-04"`` for 2025-01."""
+    if version != "unstable" and version < EMAIL_ADDRESS_SINCE:
+        return "pre-2025-04"
+    return "current"
+
+
+def _before_2025_04(sdl: str) -> str:
+    """The schema without ``Customer.defaultEmailAddress``, which arrived in 2025-04.
+
+    Whether ``email``/``emailMarketingConsent`` were already flagged deprecated
+    on 2025-01 is unconfirmed; they keep their deprecation (and the header).
+    """
+    kept = (
+        line for line in sdl.splitlines() if not line.strip().startswith("defaultEmailAddress:")
+    )
+    return "\n".join(kept)
+
+
 @cache
-def load_schema() -> GraphQLSchema:
-    """Build the schema once per process; resolvers are bound by :mod:`resolvers`."""
+def load_schema(variant: str = "current") -> GraphQLSchema:
+    """Build each schema variant once per process; :mod:`root` binds the resolvers."""
     sdl = files("cauce.sandbox.shopify").joinpath("schema.graphql").read_text(encoding="utf-8")
+    if variant == "pre-2025-04":
+        sdl = _before_2025_04(sdl)
     schema = build_schema(sdl)
     scalars: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
         "DateTime": (_out_datetime, _in_datetime),
