@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
-from .support import NOW, Shopify
+import pytest
+
+from cauce.sandbox.shopify import create_app
+
+from .support import NOW, Shopify, make_world
 
 
 def test_syntax_error_is_parse_error_with_location_and_nothing_else(shopify: Shopify) -> None:
@@ -179,3 +184,23 @@ def test_several_operations_need_an_operation_name(shopify: Shopify) -> None:
         headers={"X-Shopify-Access-Token": "shpat_sandbox0000000000000000000000"},
     )
     assert set(response.json()["data"]) == {"customersCount"}
+
+
+def test_a_resolver_failure_is_an_internal_error_with_a_request_id(shopify: Shopify) -> None:
+    order = shopify.state.orders[5_000_000]
+    shopify.state.put_order(replace(order, currency="XXX"))  # a record the schema cannot serialize
+    body = shopify.gql(f'{{ order(id: "{order.gid}") {{ id presentmentCurrencyCode }} }}')
+    [error] = body["errors"]
+    assert error["message"].startswith(
+        "Internal error. Looks like something went wrong on our end."
+    )
+    assert error["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+    assert error["extensions"]["requestId"] in error["message"]
+    assert body["data"] == {"order": None}
+
+
+def test_a_world_with_a_currency_outside_the_schema_is_refused_at_startup() -> None:
+    world = make_world(contacts=3, orders=2)
+    world.orders[1].currency = "XXX"
+    with pytest.raises(ValueError, match=r"World order 5000001 \(#1002\) has currency 'XXX'"):
+        create_app(world)

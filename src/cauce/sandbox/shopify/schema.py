@@ -99,6 +99,13 @@ def _bind(
             setattr(scalar, name, function)
 
 
+@cache
+def currency_codes() -> frozenset[str]:
+    """The ``CurrencyCode`` values the emulated schema can serialize."""
+    codes: Any = load_schema().type_map["CurrencyCode"]
+    return frozenset(codes.values)
+
+
 #: The first version with ``Customer.defaultEmailAddress``.
 EMAIL_ADDRESS_SINCE = "2025-04"
 

@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 from cauce.sandbox.locales import CURRENCY_RATES
 from cauce.sandbox.orders_gen import customer_id_for
 from cauce.sandbox.shopify.records import LineItem, ShopCustomer, ShopOrder, Visit
+from cauce.sandbox.shopify.schema import currency_codes
 from cauce.sandbox.world import Contact, World
 from cauce.sandbox.world import Order as WorldOrder
 
@@ -192,6 +193,23 @@ def refunded_amount(total: Decimal, status: str) -> Decimal:
     return Decimal("0")
 
 
+def _check_currencies(world: World, shop_currency: str) -> None:
+    known = currency_codes()
+    if shop_currency not in known:
+        raise ValueError(
+            f"Shopify sandbox: shop currency {shop_currency!r} is not in the emulated "
+            f"CurrencyCode enum; use one of {', '.join(sorted(known))}"
+        )
+    for order in world.orders:
+        if order.currency not in known:
+            raise ValueError(
+                f"Shopify sandbox: World order {order.id} ({order.name}) has currency "
+                f"{order.currency!r}, which the emulated CurrencyCode enum does not contain; "
+                "add the code to schema.graphql or use one of "
+                f"{', '.join(sorted(known))}"
+            )
+
+
 def _buyer(
     order: WorldOrder, by_customer_id: dict[int, Contact], by_email: dict[str, Contact]
 ) -> Contact | None:
@@ -206,6 +224,7 @@ def seed(world: World | None, shop_currency: str) -> tuple[list[ShopCustomer], l
     """Customers and orders for ``world``; customers carry their order statistics."""
     if world is None:
         return [], []
+    _check_currencies(world, shop_currency)
     by_customer_id = {customer_id_for(contact): contact for contact in world.contacts}
     by_email = {contact.email.lower(): contact for contact in world.contacts if contact.email}
     buyers = [_buyer(order, by_customer_id, by_email) for order in world.orders]

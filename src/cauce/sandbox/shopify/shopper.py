@@ -12,11 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from cauce.sandbox.shopify.payloads import customer_payload, order_payload
 from cauce.sandbox.shopify.records import LineItem, ShopCustomer, ShopOrder
-from cauce.sandbox.shopify.schema import load_schema
+from cauce.sandbox.shopify.schema import currency_codes
 from cauce.sandbox.shopify.seed import (
     FINANCIAL_STATUSES,
     convert,
@@ -25,13 +24,6 @@ from cauce.sandbox.shopify.seed import (
 )
 from cauce.sandbox.shopify.state import ShopifyState, replace_customer_stats
 from cauce.sandbox.shopify.webhooks import WebhookDispatcher
-
-
-def currency_codes() -> frozenset[str]:
-    """The ``CurrencyCode`` values of the emulated schema."""
-    codes: Any = load_schema().type_map["CurrencyCode"]
-    return frozenset(codes.values)
-
 
 _PAYABLE = frozenset({"PENDING", "AUTHORIZED", "PARTIALLY_PAID"})
 
