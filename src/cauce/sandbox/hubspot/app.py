@@ -34,6 +34,7 @@ from cauce.sandbox.hubspot.errors import (
 from cauce.sandbox.hubspot.gate import HubSpotGate
 from cauce.sandbox.hubspot.ratelimit import Limits, RateLimiter
 from cauce.sandbox.hubspot.routes import admin, batch, contacts, properties, search
+from cauce.sandbox.hubspot.scopes import Scopes
 from cauce.sandbox.hubspot.state import HubSpotState
 from cauce.sandbox.hubspot.webhooks import WebhookHub
 from cauce.sandbox.world import World
@@ -44,6 +45,7 @@ SETTINGS = {
     "ten_secondly_limit": 100,
     "daily_limit": 250_000,
     "search_per_second": 5,
+    "search_max_results": 10_000,
     "webhook_max_attempts": 4,
     "webhook_retry_seconds": 0.5,
     "webhook_batch_wait": 0.05,
@@ -82,6 +84,9 @@ def create_app(
         )
     )
 
+    scopes = Scopes()
+    search_cap = int(config["search_max_results"])
+
     def dump() -> dict[str, Any]:
         return {**state.dump(), "webhooks": hub.snapshot(), "rate_limits": limiter.usage()}
 
@@ -89,6 +94,8 @@ def create_app(
         state.reset()
         hub.reset()
         limiter.reset()
+        scopes.grant(None)
+        app.state.search_max_results = search_cap
 
     app = FastAPI(
         title="Cauce sandbox: HubSpot CRM v3", docs_url=None, redoc_url=None, openapi_url=None
@@ -98,6 +105,8 @@ def create_app(
     app.state.webhooks = hub
     app.state.faults = faults
     app.state.request_log = log
+    app.state.scopes = scopes
+    app.state.search_max_results = search_cap
     app.add_exception_handler(HubSpotError, hubspot_error_handler)
     app.add_exception_handler(RequestValidationError, request_validation_handler)
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
@@ -106,6 +115,6 @@ def create_app(
     app.include_router(admin_router(faults, log, dump, reset, extra=extra))
     for module in (search, batch, contacts, properties):
         app.include_router(module.router)
-    app.add_middleware(HubSpotGate, token=str(config["token"]), limiter=limiter)
+    app.add_middleware(HubSpotGate, token=str(config["token"]), limiter=limiter, scopes=scopes)
     app.add_middleware(SandboxMiddleware, faults=faults, log=log, error_body=injected_error_body)
     return app

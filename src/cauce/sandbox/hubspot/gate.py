@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cauce.sandbox.hubspot.errors import HubSpotError
 from cauce.sandbox.hubspot.ratelimit import RateLimiter
+from cauce.sandbox.hubspot.scopes import Scopes
 
 MISSING_CREDENTIALS = (
     "Authentication credentials not found. This API supports OAuth 2.0 authentication and you "
@@ -27,10 +28,13 @@ BAD_TOKEN = (
 
 
 class HubSpotGate:
-    def __init__(self, app: ASGIApp, token: str, limiter: RateLimiter) -> None:
+    def __init__(
+        self, app: ASGIApp, token: str, limiter: RateLimiter, scopes: Scopes | None = None
+    ) -> None:
         self.app = app
         self.token = token
         self.limiter = limiter
+        self.scopes = scopes or Scopes()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or "/_admin" in scope.get("path", ""):
@@ -53,6 +57,10 @@ class HubSpotGate:
             await _answer(
                 send, HubSpotError(401, "INVALID_AUTHENTICATION", BAD_TOKEN).body(), 401, {}
             )
+            return
+        refusal = self.scopes.refusal(scope["method"], scope.get("path", ""))
+        if refusal is not None:
+            await _answer(send, refusal.body(), 403, {})
             return
         is_search = scope["method"] == "POST" and scope.get("path", "").rstrip("/").endswith(
             "/search"

@@ -46,8 +46,13 @@ class SearchRequest:
     offset: int
 
 
-def parse_request(body: dict[str, Any], properties: dict[str, PropertyDef]) -> SearchRequest:
-    """Validate a search body the way HubSpot does and compile it into a predicate."""
+def parse_request(
+    body: dict[str, Any], properties: dict[str, PropertyDef], max_results: int = MAX_RESULTS
+) -> SearchRequest:
+    """Validate a search body the way HubSpot does and compile it into a predicate.
+
+    ``max_results`` is the paging cap (HubSpot: 10,000); tests lower it.
+    """
     groups = body.get("filterGroups") or []
     if not isinstance(groups, list):
         raise validation_error("filterGroups must be a list of {filters: [...]} objects.")
@@ -75,9 +80,9 @@ def parse_request(body: dict[str, Any], properties: dict[str, PropertyDef]) -> S
     if not 0 < limit <= MAX_LIMIT:
         raise validation_error(f"limit must be between 1 and {MAX_LIMIT}; got {limit}.")
     offset = _int(body.get("after") or 0, "after")
-    if offset >= MAX_RESULTS:
+    if offset >= max_results:
         raise validation_error(
-            f"Search can not page past {MAX_RESULTS} results (after={offset}). Narrow the query, "
+            f"Search can not page past {max_results} results (after={offset}). Narrow the query, "
             "e.g. with a filter on hs_object_id or lastmodifieddate, and search again."
         )
 

@@ -6,6 +6,8 @@
 - ``POST /_admin/webhooks/subscriptions``  ``{targetUrl, eventTypes, propertyNames?}``
 - ``DELETE /_admin/webhooks/subscriptions/{id}``
 - ``PUT /_admin/webhooks/settings``  ``{max_attempts, retry_seconds, batch_wait}``
+- ``GET|PUT /_admin/scopes``  ``{"granted": [...]}`` narrows the token's scopes (null: all)
+- ``GET|PUT /_admin/search``  ``{"max_results": 10000}`` the search paging cap
 - ``POST /_admin/ui/contacts``, ``PATCH|DELETE /_admin/ui/contacts/{id}``  a person editing
   the CRM: same effects as the API (``lastmodifieddate``, webhooks with
   ``changeSource: CRM_UI``) but neither authenticated nor rate limited
@@ -19,6 +21,7 @@ from fastapi import APIRouter, Body, HTTPException, Request, Response
 
 from cauce.sandbox.hubspot.deps import State, Webhooks, input_properties, property_names
 from cauce.sandbox.hubspot.ratelimit import RateLimiter
+from cauce.sandbox.hubspot.scopes import Scopes
 
 router = APIRouter()
 UI = "CRM_UI"
@@ -45,6 +48,38 @@ def put_rate_limits(request: Request, values: dict[str, Any] = Body(...)) -> dic
         raise HTTPException(400, str(exc)) from exc
     limiter.reset()
     return limiter.usage()
+
+
+@router.get("/scopes")
+def get_scopes(request: Request) -> dict[str, Any]:
+    scopes: Scopes = request.app.state.scopes
+    return {"granted": scopes.granted()}
+
+
+@router.put("/scopes")
+def put_scopes(request: Request, body: dict[str, Any] = Body(...)) -> dict[str, Any]:
+    granted = body.get("granted")
+    if granted is not None and (
+        not isinstance(granted, list) or not all(isinstance(s, str) for s in granted)
+    ):
+        raise HTTPException(400, "granted must be a list of scope names, or null for all")
+    scopes: Scopes = request.app.state.scopes
+    scopes.grant(granted)
+    return {"granted": scopes.granted()}
+
+
+@router.get("/search")
+def get_search_settings(request: Request) -> dict[str, Any]:
+    return {"max_results": request.app.state.search_max_results}
+
+
+@router.put("/search")
+def put_search_settings(request: Request, body: dict[str, Any] = Body(...)) -> dict[str, Any]:
+    value = body.get("max_results")
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise HTTPException(400, "max_results must be a whole number of at least 1")
+    request.app.state.search_max_results = value
+    return {"max_results": value}
 
 
 @router.get("/webhooks")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Request
 
 from cauce.sandbox.hubspot import search
 from cauce.sandbox.hubspot.deps import State, property_names
@@ -13,8 +13,11 @@ router = APIRouter(prefix="/crm/v3/objects/contacts")
 
 
 @router.post("/search")
-def search_contacts(state: State, body: dict[str, Any] = Body(...)) -> dict[str, Any]:
-    request = search.parse_request(body, state.properties)
+def search_contacts(
+    state: State, http: Request, body: dict[str, Any] = Body(...)
+) -> dict[str, Any]:
+    cap = int(getattr(http.app.state, "search_max_results", search.MAX_RESULTS))
+    request = search.parse_request(body, state.properties, cap)
     page, total = search.run(state.snapshot(), request, state.properties)
     names = property_names(request.properties)
     answer: dict[str, Any] = {"total": total, "results": [record.as_json(names) for record in page]}
