@@ -59,6 +59,7 @@ class WebhookDispatcher:
         self._cond = threading.Condition()
         self._worker: threading.Thread | None = None
         self._stopped = False
+        self._busy = False
         self._client: httpx.Client | None = None
 
     def emit(self, topic: str, payload: dict[str, Any]) -> list[dict[str, Any]]:
@@ -131,8 +132,6 @@ class WebhookDispatcher:
             self._worker.join(timeout=5)
         if self._client is not None:
             self._client.close()
-
-    _busy = False
 
     def _headers(
         self, topic: str, body: bytes, webhook_id: str, event_id: str, triggered: str
