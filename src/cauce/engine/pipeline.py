@@ -83,10 +83,13 @@ class RecordPipeline:
         mapping: dict[str, Any] | None = None,
         where: str | None = None,
         decimal_comma: bool = False,
+        date_format: str | None = None,
         now: datetime | None = None,
     ) -> None:
         self.key_field = key_field
-        self.mapper = Mapper.from_spec(mapping, decimal_comma=decimal_comma)
+        self.mapper = Mapper.from_spec(
+            mapping, decimal_comma=decimal_comma, date_format=date_format
+        )
         self.condition: Condition | None = parse_condition(where) if where else None
         self.now = now or datetime.now(UTC)
         self.email_key = is_email_key(key_field)

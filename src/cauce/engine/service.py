@@ -184,6 +184,7 @@ class SyncService:
             mapping=definition.mapping,
             where=definition.where,
             decimal_comma=bool(parse_options.get("decimal_comma", False)),
+            date_format=parse_options.get("date_format"),
         )
         batch_size = min(definition.batch_size or sink.max_batch_size, sink.max_batch_size)
         return SyncPlan(

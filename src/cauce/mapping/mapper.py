@@ -147,16 +147,23 @@ class Mapper:
             self._flat = []
 
     @classmethod
-    def from_spec(cls, spec: Mapping[str, Any] | None, *, decimal_comma: bool = False) -> Mapper:
+    def from_spec(
+        cls,
+        spec: Mapping[str, Any] | None,
+        *,
+        decimal_comma: bool = False,
+        date_format: str | None = None,
+    ) -> Mapper:
         """Compile a spec; ``None`` maps each record to a copy of itself.
 
         ``decimal_comma`` is the default for every numeric field (a field's own
-        ``decimal_comma`` wins). Raises :class:`MappingSpecError` listing
+        ``decimal_comma`` wins); ``date_format`` likewise for ``date`` fields (the
+        source's format, e.g. a CSV connection's ``date_format``). Raises :class:`MappingSpecError` listing
         every problem when the spec is invalid.
         """
         if spec is None:
             return cls(None)
-        rules, problems = read_spec(spec, decimal_comma=decimal_comma)
+        rules, problems = read_spec(spec, decimal_comma=decimal_comma, date_format=date_format)
         if problems:
             raise MappingSpecError(problems)
         return cls(rules)

@@ -79,13 +79,13 @@ def _check_destination(dest: object, all_keys: list[str]) -> str | None:
 
 
 def _read_entry(
-    dest: str, entry: Any, decimal_comma: bool
+    dest: str, entry: Any, decimal_comma: bool, date_format: str | None = None
 ) -> tuple[FieldRule | None, list[Problem]]:
     if isinstance(entry, str):
         if not entry.strip():
             return None, [(dest, "the source field name is empty")]
         shorthand = {"expr": entry} if "{{" in entry or "{%" in entry else {"field": entry}
-        rule, inner = _read_entry(dest, shorthand, decimal_comma)
+        rule, inner = _read_entry(dest, shorthand, decimal_comma, date_format)
         return rule, [(dest, message) for _, message in inner]
     if not isinstance(entry, Mapping):
         return None, [
@@ -107,6 +107,8 @@ def _read_entry(
         problems.append((dest, f"give exactly one of field, value or expr (found {found})"))
 
     options: dict[str, Any] = {"decimal_comma": decimal_comma}
+    if date_format and entry.get("type") == "date":
+        options["date_format"] = date_format  # the source's format; the field's own wins below
     type_name = entry.get("type")
     for key, want in (("decimal_comma", bool), ("required", bool)):
         if key in entry and not isinstance(entry[key], want):
@@ -193,7 +195,9 @@ def _coerced(
         return None
 
 
-def read_spec(spec: Any, *, decimal_comma: bool = False) -> tuple[list[FieldRule], list[Problem]]:
+def read_spec(
+    spec: Any, *, decimal_comma: bool = False, date_format: str | None = None
+) -> tuple[list[FieldRule], list[Problem]]:
     """Read a mapping spec into rules, collecting every problem instead of stopping at the first."""
     if not isinstance(spec, Mapping):
         return [], [
@@ -213,7 +217,7 @@ def read_spec(spec: Any, *, decimal_comma: bool = False) -> tuple[list[FieldRule
         if problem:
             problems.append((str(dest), problem))
             continue
-        rule, found = _read_entry(dest, entry, decimal_comma)
+        rule, found = _read_entry(dest, entry, decimal_comma, date_format)
         problems.extend(found)
         if rule is not None:
             rules.append(rule)
