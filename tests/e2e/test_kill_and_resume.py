@@ -39,7 +39,9 @@ def write_source(path: Path, rows: int) -> None:
     with path.open("w", encoding="utf-8") as handle:
         handle.write("email,first_name,city,total_spent\n")
         for i in range(rows):
-            handle.write(f"user{i}@example.com,Name{i % 977},City{i % 101},{i % 5000}.{i % 100:02d}\n")
+            handle.write(
+                f"user{i}@example.com,Name{i % 977},City{i % 101},{i % 5000}.{i % 100:02d}\n"
+            )
 
 
 def cauce(*args: str, cwd: Path) -> subprocess.Popen[bytes]:
@@ -64,7 +66,9 @@ def rows_read(store: Path) -> int:
 
 @pytest.mark.slow
 @pytest.mark.timeout(400)
-def test_kill_9_during_a_large_sync_and_a_restart_converge_to_exactly_the_source(tmp_path: Path) -> None:
+def test_kill_9_during_a_large_sync_and_a_restart_converge_to_exactly_the_source(
+    tmp_path: Path,
+) -> None:
     (tmp_path / "data").mkdir()
     write_source(tmp_path / "data" / "contacts.csv", ROWS)
     config = tmp_path / "cauce.yml"
@@ -89,13 +93,22 @@ def test_kill_9_during_a_large_sync_and_a_restart_converge_to_exactly_the_source
     assert outcome["resumed"] is True
 
     with sqlite3.connect(tmp_path / "warehouse.db") as db:
-        count, distinct = db.execute("SELECT count(*), count(DISTINCT email) FROM contacts").fetchone()
+        count, distinct = db.execute(
+            "SELECT count(*), count(DISTINCT email) FROM contacts"
+        ).fetchone()
         assert count == distinct == ROWS
         mismatches = 0
         for i, (email, first_name, city, total) in enumerate(
-            db.execute("SELECT email, first_name, city, total_spent FROM contacts ORDER BY CAST(substr(email, 5, instr(email, '@') - 5) AS INTEGER)")
+            db.execute(
+                "SELECT email, first_name, city, total_spent FROM contacts ORDER BY CAST(substr(email, 5, instr(email, '@') - 5) AS INTEGER)"
+            )
         ):
-            expected = (f"user{i}@example.com", f"Name{i % 977}", f"City{i % 101}", f"{i % 5000}.{i % 100:02d}")
+            expected = (
+                f"user{i}@example.com",
+                f"Name{i % 977}",
+                f"City{i % 101}",
+                f"{i % 5000}.{i % 100:02d}",
+            )
             if (email, first_name, city) != expected[:3] or f"{float(total):.2f}" != expected[3]:
                 mismatches += 1
         assert mismatches == 0

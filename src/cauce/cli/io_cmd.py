@@ -19,7 +19,11 @@ app = typer.Typer()
 
 MapOption = Annotated[
     list[str] | None,
-    typer.Option("--map", "-m", help="DESTINATION=SOURCE field mapping; repeat it. Omit to copy fields as they are."),
+    typer.Option(
+        "--map",
+        "-m",
+        help="DESTINATION=SOURCE field mapping; repeat it. Omit to copy fields as they are.",
+    ),
 ]
 
 
@@ -28,23 +32,41 @@ def _with_config(application: App, config: object) -> App:
 
     assert isinstance(config, Config)
     return dataclasses.replace(
-        application, config=config, syncs=SyncService(config, application.store, application.registry)
+        application,
+        config=config,
+        syncs=SyncService(
+            config, application.store, application.registry, base_dir=application.config_path.parent
+        ),
     )
 
 
 @app.command("import")
 def import_command(
     file: Annotated[Path, typer.Argument(help="CSV file to import.")],
-    to: Annotated[str, typer.Option("--to", help="Destination as CONNECTION.OBJECT, e.g. warehouse.contacts.")],
+    to: Annotated[
+        str, typer.Option("--to", help="Destination as CONNECTION.OBJECT, e.g. warehouse.contacts.")
+    ],
     mapping: MapOption = None,
     mode: Annotated[str, typer.Option(help="upsert or update.")] = "upsert",
-    key: Annotated[str | None, typer.Option(help="Destination key field (default: the sink's, usually email).")] = None,
-    delimiter: Annotated[str | None, typer.Option(help="Field delimiter (default: detected).")] = None,
+    key: Annotated[
+        str | None, typer.Option(help="Destination key field (default: the sink's, usually email).")
+    ] = None,
+    delimiter: Annotated[
+        str | None, typer.Option(help="Field delimiter (default: detected).")
+    ] = None,
     encoding: Annotated[str | None, typer.Option(help="File encoding (default: detected).")] = None,
-    decimal_comma: Annotated[bool, typer.Option("--decimal-comma", help="Numbers use a decimal comma (1.234,56).")] = False,
-    date_format: Annotated[str | None, typer.Option(help="Date format of the file, e.g. %d/%m/%Y.")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and preview; write nothing.")] = False,
-    rejects: Annotated[Path | None, typer.Option(help="Where to write rejected rows (default: FILE.rejects.csv).")] = None,
+    decimal_comma: Annotated[
+        bool, typer.Option("--decimal-comma", help="Numbers use a decimal comma (1.234,56).")
+    ] = False,
+    date_format: Annotated[
+        str | None, typer.Option(help="Date format of the file, e.g. %d/%m/%Y.")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Validate and preview; write nothing.")
+    ] = False,
+    rejects: Annotated[
+        Path | None, typer.Option(help="Where to write rejected rows (default: FILE.rejects.csv).")
+    ] = None,
     json_out: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:
@@ -75,7 +97,9 @@ def import_command(
         finally:
             application.close()
     if json_out:
-        print_json({**outcome.as_dict(), "rejects_file": str(rejects_path) if rejects_path else None})
+        print_json(
+            {**outcome.as_dict(), "rejects_file": str(rejects_path) if rejects_path else None}
+        )
     else:
         _print_outcome(outcome, rejects_path)
     if outcome.status != "succeeded":
@@ -84,10 +108,14 @@ def import_command(
 
 @app.command("export")
 def export_command(
-    source: Annotated[str, typer.Argument(help="Source as CONNECTION.STREAM, e.g. warehouse.contacts.")],
+    source: Annotated[
+        str, typer.Argument(help="Source as CONNECTION.STREAM, e.g. warehouse.contacts.")
+    ],
     file: Annotated[Path, typer.Argument(help="CSV file to write (replaced atomically).")],
     mapping: MapOption = None,
-    key: Annotated[str | None, typer.Option(help="Key field of the records (default: email).")] = None,
+    key: Annotated[
+        str | None, typer.Option(help="Key field of the records (default: email).")
+    ] = None,
     json_out: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:
