@@ -187,3 +187,29 @@ def test_redelivery_repeats_the_webhook_id_so_receivers_can_dedupe(shopify: Shop
     assert first["x-shopify-event-id"] == second["x-shopify-event-id"]
     assert first_body == second_body and _verified(second_body, second)
     assert shopify.admin("POST", "/webhooks/deliveries/999999/redeliver").status_code == 404
+
+
+def test_include_fields_cut_the_payload_down(shopify: Shopify) -> None:
+    with Receiver() as receiver:
+        body = shopify.gql(
+            """mutation($uri: String!) { webhookSubscriptionCreate(topic: ORDERS_CREATE,
+                 webhookSubscription: {
+                   uri: $uri, includeFields: ["id", "email", "line_items.title"]
+                 }) { userErrors { message } } }""",
+            {"uri": receiver.url},
+        )
+        assert body["data"]["webhookSubscriptionCreate"]["userErrors"] == []
+        shopify.admin(
+            "POST",
+            "/orders",
+            json={
+                "email": "slim@example.com",
+                "line_items": [{"title": "Scarf", "price": "12.00"}],
+            },
+        )
+        _deliveries(shopify)
+    [(raw, headers)] = receiver.received
+    payload = json.loads(raw)
+    assert set(payload) == {"id", "email", "line_items"}
+    assert payload["line_items"] == [{"title": "Scarf"}]
+    assert _verified(raw, headers)

@@ -39,6 +39,32 @@ def sign(body: bytes, secret: str) -> str:
     return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
 
 
+def included(payload: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
+    """The payload cut down to a subscription's ``includeFields`` (all of it when empty).
+
+    Top-level names keep the whole value; ``line_items.title`` keeps that key
+    of each object in a list (or of a nested object).
+    """
+    if not fields:
+        return payload
+    result: dict[str, Any] = {}
+    for name in fields:
+        head, _, rest = name.partition(".")
+        if head not in payload:
+            continue
+        value = payload[head]
+        if not rest:
+            result[head] = value
+        elif isinstance(value, list):
+            kept = result.setdefault(head, [{} for _ in value])
+            for target, item in zip(kept, value, strict=False):
+                if isinstance(item, dict) and rest in item:
+                    target[rest] = item[rest]
+        elif isinstance(value, dict) and rest in value:
+            result.setdefault(head, {})[rest] = value[rest]
+    return result
+
+
 @dataclass(order=True)
 class _Job:
     due: float
@@ -67,15 +93,16 @@ class WebhookDispatcher:
         targets = subscribers(self.state, topic)
         if not targets:
             return []
-        body = json.dumps(payload, separators=(",", ":")).encode()
         event_id = str(uuid.uuid4())
         triggered = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         records = []
         for subscription in targets:
+            sent = included(payload, subscription.include_fields)
+            body = json.dumps(sent, separators=(",", ":")).encode()
             webhook_id = str(uuid.uuid4())
             headers = self._headers(topic_wire_name(topic), body, webhook_id, event_id, triggered)
             record = self._record(
-                topic, subscription.uri, subscription.gid, webhook_id, event_id, triggered, payload
+                topic, subscription.uri, subscription.gid, webhook_id, event_id, triggered, sent
             )
             self._enqueue(record, body, headers)
             records.append(record)
