@@ -144,12 +144,67 @@ events = sa.Table(
     "events",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("source", sa.String(200), nullable=False),
-    sa.Column("kind", sa.String(200), nullable=False),
-    sa.Column("dedupe_key", sa.String(300), nullable=True),
-    sa.Column("payload", JSON, nullable=False),
+    sa.Column("workflow", sa.String(200), nullable=False),
+    sa.Column("event_id", sa.String(300), nullable=False),
+    sa.Column("type", sa.String(200), nullable=False),
+    sa.Column("data", JSON, nullable=False),
     sa.Column("received_at", UTCDateTime(), nullable=False),
-    sa.UniqueConstraint("source", "dedupe_key"),
+    # A provider's retried delivery carries the same event id: it is kept once, run once.
+    sa.UniqueConstraint("workflow", "event_id"),
+)
+
+workflow_runs = sa.Table(
+    "workflow_runs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("workflow", sa.String(200), nullable=False),
+    sa.Column("event_row_id", sa.Integer, sa.ForeignKey("events.id"), nullable=True),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("definition", JSON, nullable=False),
+    sa.Column("context", JSON, nullable=False),
+    sa.Column("current_step", sa.String(500), nullable=True),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("job_id", sa.Integer, nullable=True),
+    sa.Column("wake_at", UTCDateTime(), nullable=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("started_at", UTCDateTime(), nullable=True),
+    sa.Column("finished_at", UTCDateTime(), nullable=True),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("replay_of", sa.Integer, nullable=True),
+    sa.Index(None, "workflow", "id"),
+    sa.Index(None, "status", "id"),
+)
+
+workflow_steps = sa.Table(
+    "workflow_steps",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "run_id",
+        sa.Integer,
+        sa.ForeignKey("workflow_runs.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("path", sa.String(500), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("input", JSON, nullable=True),
+    sa.Column("output", JSON, nullable=True),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("attempt", sa.Integer, nullable=False),
+    sa.Column("started_at", UTCDateTime(), nullable=False),
+    sa.Column("finished_at", UTCDateTime(), nullable=True),
+    sa.Column("duration_ms", sa.Integer, nullable=True),
+    sa.Index(None, "run_id", "id"),
+)
+
+workflow_triggers = sa.Table(
+    "workflow_triggers",
+    metadata,
+    sa.Column("workflow", sa.String(200), primary_key=True),
+    sa.Column("state", JSON, nullable=True),
+    sa.Column("last_fired_at", UTCDateTime(), nullable=True),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
 )
 
 settings = sa.Table(
