@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 from cauce.sandbox.shopify import SHOPIFY_CLIENT_SECRET
+from cauce.sandbox.shopify.webhook_filter import passes
 
 from .support import EMAIL_LANDING, Receiver, Shopify, customer_gid
 
@@ -213,3 +214,40 @@ def test_include_fields_cut_the_payload_down(shopify: Shopify) -> None:
     assert set(payload) == {"id", "email", "line_items"}
     assert payload["line_items"] == [{"title": "Scarf"}]
     assert _verified(raw, headers)
+
+
+def test_a_subscription_filter_only_lets_matching_events_through(shopify: Shopify) -> None:
+    with Receiver() as receiver:
+        body = shopify.gql(
+            """mutation($uri: String!) { webhookSubscriptionCreate(topic: ORDERS_CREATE,
+                 webhookSubscription: {
+                   uri: $uri, filter: "total_price:>=100 AND source_name:web"
+                 }) { userErrors { message } } }""",
+            {"uri": receiver.url},
+        )
+        assert body["data"]["webhookSubscriptionCreate"]["userErrors"] == []
+        for total, source in (("150.00", "web"), ("99.99", "web"), ("300.00", "pos")):
+            shopify.admin(
+                "POST",
+                "/orders",
+                json={"email": "f@example.com", "total_price": total, "source_name": source},
+            )
+        _deliveries(shopify)
+    assert [json.loads(raw)["total_price"] for raw, _headers in receiver.received] == ["150.00"]
+
+
+def test_filters_read_nested_payload_fields() -> None:
+    payload = {
+        "financial_status": "paid",
+        "created_at": "2026-11-20T12:00:00+00:00",
+        "customer": {"email": "Ana@Example.com"},
+        "line_items": [{"title": "Scarf"}, {"title": "Linen shirt"}],
+        "test": False,
+    }
+    assert passes("customer.email:ana@example.com", payload)
+    assert passes("line_items.title:'Linen shirt'", payload)
+    assert passes("created_at:>='2026-11-01'", payload)
+    assert not passes("created_at:<'2026-11-01'", payload)
+    assert passes("test:false AND -financial_status:pending", payload)
+    assert not passes("missing_field:x", payload)
+    assert passes(None, payload)

@@ -21,7 +21,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Generic, Literal, TypeVar
 
 R = TypeVar("R")
-FieldKind = Literal["time", "text", "enum", "bool", "number"]
+FieldKind = Literal["time", "text", "enum", "bool", "number", "auto"]
 Predicate = Callable[[Any], bool]
 
 INVALID_FIELD = "Invalid search field for this query."
@@ -209,6 +209,8 @@ def _term(
 
 def _compare(spec: SearchField[Any], op: str, raw: str) -> Predicate:
     get = spec.get
+    if spec.kind == "auto":
+        return _auto(get, op, raw)
     if spec.kind == "time":
         start, end = _time_range(raw)
         checks: dict[str, Callable[[datetime], bool]] = {
@@ -245,6 +247,54 @@ def _compare(spec: SearchField[Any], op: str, raw: str) -> Predicate:
         prefix = needle[:-1]
         return lambda r: any(v.casefold().startswith(prefix) for v in _strings(get(r)))
     return lambda r: any(v.casefold() == needle for v in _strings(get(r)))
+
+
+def _auto(get: Callable[[Any], Any], op: str, raw: str) -> Predicate:
+    """Compare by what the value turns out to be (webhook filters over JSON payloads).
+
+    ``get`` returns every value found at the field's path; the term matches if
+    any of them does: numbers compare as numbers, timestamps as times, the
+    rest as case-insensitive text (``:`` only, ``*`` for a prefix).
+    """
+    try:
+        number: Decimal | None = Decimal(raw)
+    except InvalidOperation:
+        number = None
+    number_check = _ordered(lambda v: v, op, number) if number is not None else None
+    try:
+        start, end = _time_range(raw) if number is None else (None, None)
+    except ValueError:
+        start, end = None, None
+    needle = raw.casefold()
+
+    def one(value: Any) -> bool:
+        if isinstance(value, bool):
+            return op == "" and needle == str(value).lower()
+        if number_check is not None and isinstance(value, int | float | Decimal | str):
+            try:
+                return number_check(Decimal(str(value)))
+            except InvalidOperation:
+                return False
+        if start is not None and end is not None and isinstance(value, str):
+            try:
+                moment = _time_range(value)[0]
+            except ValueError:
+                return False
+            return {
+                "": start <= moment < end,
+                ">": moment >= end,
+                ">=": moment >= start,
+                "<": moment < start,
+                "<=": moment < end,
+            }[op]
+        if op or value is None:
+            return False
+        text = str(value).casefold()
+        if needle == "*":
+            return bool(text)
+        return text.startswith(needle[:-1]) if needle.endswith("*") else text == needle
+
+    return lambda record: any(one(value) for value in get(record))
 
 
 def _strings(value: Any) -> tuple[str, ...]:

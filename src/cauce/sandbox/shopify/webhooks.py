@@ -32,6 +32,7 @@ from cauce.sandbox.shopify.constants import SHOPIFY_API_VERSION
 from cauce.sandbox.shopify.records import topic_wire_name
 from cauce.sandbox.shopify.state import ShopifyState
 from cauce.sandbox.shopify.subscriptions import subscribers
+from cauce.sandbox.shopify.webhook_filter import passes
 
 
 def sign(body: bytes, secret: str) -> str:
@@ -97,6 +98,8 @@ class WebhookDispatcher:
         triggered = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         records = []
         for subscription in targets:
+            if not passes(subscription.filter, payload):
+                continue
             sent = included(payload, subscription.include_fields)
             body = json.dumps(sent, separators=(",", ":")).encode()
             webhook_id = str(uuid.uuid4())
