@@ -87,3 +87,16 @@ def test_an_api_version_before_2025_04_reads_the_same_customers_and_warns_once(
     assert older == current
     warnings = [r for r in caplog.records if "deprecated in API 2025-01" in r.getMessage()]
     assert len(warnings) == 1
+
+
+def test_with_only_read_customers_customers_are_read_without_their_last_order(
+    shop: Emulator, connect: Callable[..., ShopifyConnection], caplog: pytest.LogCaptureFixture
+) -> None:
+    everyone = {r["id"] for r in read_customers(connect())}
+    shop.admin.put("/scopes", json={"scopes": ["read_customers"]})
+    records = read_customers(connect())
+    assert {r["id"] for r in records} == everyone
+    assert all(r["last_order_id"] is None for r in records)
+    assert any(r["orders_count"] > 0 for r in records)
+    denied = [r for r in caplog.records if "denies access to lastOrder" in r.getMessage()]
+    assert len(denied) == 1

@@ -16,6 +16,8 @@ from cauce.connectors.shopify.client import ShopifyClient
 from cauce.connectors.shopify.streams import complete_order
 from cauce.sdk import Action
 
+LAST_ORDER = frozenset({"lastOrder"})
+
 
 def _gid(kind: str, value: str | int) -> str:
     text = str(value).strip()
@@ -82,7 +84,9 @@ class GetCustomer(Action):
         version = self.client.config.api_version
         if params.id is not None:
             gid = _gid("Customer", params.id)
-            data = self.client.execute(queries.customer_by_id_query(version), {"id": gid})
+            data = self.client.execute(
+                queries.customer_by_id_query(version), {"id": gid}, optional=LAST_ORDER
+            )
             node = data.get("customer")
             missing: dict[str, Any] = {"found": False, "id": gid}
         else:
@@ -90,7 +94,9 @@ class GetCustomer(Action):
             escaped = email.replace("\\", "\\\\").replace('"', '\\"')
             document = queries.list_query("customers", queries.customer_fields(version), "ID")
             data = self.client.execute(
-                document, {"first": 5, "after": None, "query": f'email:"{escaped}"'}
+                document,
+                {"first": 5, "after": None, "query": f'email:"{escaped}"'},
+                optional=LAST_ORDER,
             )
             nodes = (data.get("customers") or {}).get("nodes") or []
             records = [flatten.customer_record(n) for n in nodes]

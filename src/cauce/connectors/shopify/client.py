@@ -71,16 +71,24 @@ class ShopifyClassifier(ErrorClassifier):
         return outcome
 
 
-def missing_scope(errors: list[Any]) -> str | None:
-    """The scope an ``ACCESS_DENIED`` error is about, from the field it was raised on."""
+def _code(error: Any) -> str | None:
+    extensions = error.get("extensions") if isinstance(error, dict) else None
+    code = extensions.get("code") if isinstance(extensions, dict) else None
+    return str(code) if code else None
+
+
+def _field(error: dict[str, Any]) -> str | None:
+    path = error.get("path") or []
+    names = [part for part in path if isinstance(part, str)]
+    return names[-1] if names else None
+
+
+def missing_scope(errors: list[Any], optional: frozenset[str] = frozenset()) -> str | None:
+    """The scope an ``ACCESS_DENIED`` error is about (from its field), unless that is optional."""
     for error in errors:
-        if not isinstance(error, dict):
+        if _code(error) != "ACCESS_DENIED" or _field(error) in optional:
             continue
-        code = (error.get("extensions") or {}).get("code")
-        if code != "ACCESS_DENIED":
-            continue
-        path = error.get("path") or []
-        for part in reversed(path):
+        for part in reversed(error.get("path") or []):
             if isinstance(part, str) and part in SCOPES:
                 return SCOPES[part]
         return "a scope this query needs"
@@ -108,6 +116,7 @@ class ShopifyClient:
         self.served_version: str | None = None
         self._fitting: dict[str, int] = {}
         self._warned_deprecated = False
+        self._noted: set[str] = set()
 
     def close(self) -> None:
         self.http.close()
@@ -116,8 +125,18 @@ class ShopifyClient:
     def where(self) -> str:
         return f"shop {self.config.shop} (API {self.config.api_version})"
 
-    def execute(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Run one query; return its ``data``. Raises :class:`CostTooHigh` or SDK errors."""
+    def execute(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        optional: frozenset[str] = frozenset(),
+    ) -> dict[str, Any]:
+        """Run one query; return its ``data``. Raises :class:`CostTooHigh` or SDK errors.
+
+        ``optional`` names nested fields the caller can do without: access
+        denied on them leaves them null (logged once) instead of stopping.
+        """
         try:
             response = self.http.post(
                 self.config.graphql_path,
@@ -143,23 +162,48 @@ class ShopifyClient:
                 f"Shopify: {self.where} answered something that is not GraphQL JSON; check "
                 "base_url points at the shop (https://<shop>.myshopify.com)"
             )
-        errors = body.get("errors") or []
+        errors = [e for e in body.get("errors") or [] if isinstance(e, dict)]
         for item in errors:
-            extensions = item.get("extensions") if isinstance(item, dict) else None
-            if isinstance(extensions, dict) and extensions.get("code") == "MAX_COST_EXCEEDED":
+            if _code(item) == "MAX_COST_EXCEEDED":
+                extensions = item["extensions"]
                 raise CostTooHigh(
                     float(extensions.get("cost") or MAX_QUERY_COST + 1),
                     float(extensions.get("maxCost") or MAX_QUERY_COST),
                 )
-        scope = missing_scope(errors)
+        scope = missing_scope(errors, optional)
         if scope is not None:
             raise FatalError(
                 f"Shopify: the app lacks the {scope} scope on {self.where}; add it to the "
                 "app's Admin API access scopes, approve the change in the shop, and use the "
                 "new access token"
             )
+        if errors:
+            self._note_partial(errors)
         data = body.get("data")
         return data if isinstance(data, dict) else {}
+
+    def _note_partial(self, errors: list[dict[str, Any]]) -> None:
+        """Field errors beside data: the affected fields are null; say so once per kind."""
+        for error in errors:
+            key = f"{_code(error)}:{_field(error)}"
+            if key in self._noted:
+                continue
+            self._noted.add(key)
+            if _code(error) == "ACCESS_DENIED":
+                logger.warning(
+                    "Shopify: %s denies access to %s; it is left empty (grant the app the "
+                    "matching scope to fill it)",
+                    self.where,
+                    _field(error),
+                )
+            else:
+                logger.warning(
+                    "Shopify: %s reported %s on %s: %s",
+                    self.where,
+                    _code(error) or "an error",
+                    _field(error) or "the query",
+                    self.http.redactor.text(str(error.get("message"))),
+                )
 
     def _explain(self, error: ConnectorError) -> ConnectorError:
         """Re-word what a person can fix: token, shop name, version, unsupported query."""
@@ -185,7 +229,13 @@ class ShopifyClient:
         return error
 
     def paged(
-        self, query: str, root: str, variables: dict[str, Any], page_size: int
+        self,
+        query: str,
+        root: str,
+        variables: dict[str, Any],
+        page_size: int,
+        *,
+        optional: frozenset[str] = frozenset(),
     ) -> Iterator[list[dict[str, Any]]]:
         """Yield pages of ``data[root].nodes``, following ``pageInfo``; cost-aware ``first``.
 
@@ -198,7 +248,9 @@ class ShopifyClient:
         first = min(page_size, self._fitting.get(query, page_size))
         while True:
             try:
-                data = self.execute(query, {**variables, "first": first, "after": after})
+                data = self.execute(
+                    query, {**variables, "first": first, "after": after}, optional=optional
+                )
             except CostTooHigh as too_high:
                 if first <= 1:
                     raise FatalError(

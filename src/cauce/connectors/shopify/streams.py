@@ -66,6 +66,8 @@ class ShopifyStream(Stream):
     cursor_field = CURSOR
     ordered = True
     root = ""
+    optional: frozenset[str] = frozenset()
+    """Nested fields left empty, rather than failing, when the token may not read them."""
 
     def __init__(self, client: ShopifyClient, page_size: int, overlap_seconds: int) -> None:
         self.client = client
@@ -81,7 +83,7 @@ class ShopifyStream(Stream):
     def read(self, state: StreamState) -> Iterator[Record | Rejected]:
         search = since_filter(state, self.overlap_seconds)
         for page in self.client.paged(
-            self.document(), self.root, {"query": search}, self.page_size
+            self.document(), self.root, {"query": search}, self.page_size, optional=self.optional
         ):
             for node in page:
                 yield self.flatten(node)
@@ -118,6 +120,7 @@ class CustomersStream(ShopifyStream):
 
     name = "customers"
     root = "customers"
+    optional = frozenset({"lastOrder"})
     description = "Customers, incremental on updated_at, with spend and marketing state"
 
     def document(self) -> str:
