@@ -17,11 +17,13 @@ app = typer.Typer(
 _COMMAND_MODULES: list[tuple[str, str, str | None]] = [
     ("cauce.cli.config_cmd", "app", None),
     ("cauce.cli.connectors_cmd", "app", "connectors"),
+    ("cauce.cli.connections_cmd", "app", "connections"),
     ("cauce.cli.sync_cmd", "app", "sync"),
     ("cauce.cli.runs_cmd", "app", "runs"),
     ("cauce.cli.io_cmd", "app", None),
     ("cauce.cli.worker_cmd", "app", None),
     ("cauce.cli.sandbox_cmd", "app", None),
+    ("cauce.cli.demo_cmd", "app", None),
 ]
 
 for module_name, attr, group in _COMMAND_MODULES:

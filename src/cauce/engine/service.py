@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from cauce.config.models import Config, SyncConfig
+from cauce.engine.connections import Connections
 from cauce.engine.jobs import Job, JobContext
 from cauce.engine.jobs.scheduler import SYNC_JOB_KIND
 from cauce.engine.outcome import RunOutcome
@@ -25,25 +26,6 @@ from cauce.sdk.registry import Registry
 from cauce.store.store import Store
 
 SYNC_JOB = SYNC_JOB_KIND
-
-
-def resolve_relative_paths(config: dict[str, Any], base_dir: Path) -> dict[str, Any]:
-    """Paths written ``./x`` or ``../x`` (also in ``sqlite:///./x.db``) are relative to cauce.yml.
-
-    A config file then works the same from any working directory.
-    """
-    resolved: dict[str, Any] = {}
-    for key, value in config.items():
-        if isinstance(value, str):
-            for prefix in ("", "sqlite:///", "sqlite+pysqlite:///"):
-                rest = value[len(prefix) :] if value.startswith(prefix) else None
-                if rest is not None and rest.startswith(("./", "../")):
-                    value = prefix + str((base_dir / rest).resolve())
-                    break
-        elif isinstance(value, dict):
-            value = resolve_relative_paths(value, base_dir)
-        resolved[key] = value
-    return resolved
 
 
 class SyncRunFailed(SyncError):
@@ -62,6 +44,7 @@ class SyncService:
         self.store = store
         self.registry = registry
         self.base_dir = base_dir
+        self.connections = Connections(config, registry, base_dir)
 
     # ------------------------------------------------------------------ lookups
     def definition(self, name: str) -> SyncConfig:
@@ -76,17 +59,7 @@ class SyncService:
             raise SyncError(f"no sync named {name!r}{hint} (defined: {known})") from None
 
     def connect(self, connection_name: str) -> Connection:
-        try:
-            conn_cfg = self.config.connections[connection_name]
-        except KeyError:
-            raise SyncError(
-                f"no connection named {connection_name!r} in the configuration"
-            ) from None
-        spec = self.registry.get(conn_cfg.connector)
-        config = conn_cfg.config
-        if self.base_dir is not None:
-            config = resolve_relative_paths(config, self.base_dir)
-        return spec.connect(config)
+        return self.connections.open(connection_name)
 
     # ------------------------------------------------------------------ runs
     def run(
@@ -103,6 +76,14 @@ class SyncService:
         """Run a sync once (or resume its interrupted run held by ``job_id``)."""
         definition = self.definition(name)
         self.store.upsert_sync(name, definition.model_dump(mode="json"))
+        for connection_name in {definition.source.connection, definition.destination.connection}:
+            connector, settings = self.connections.settings(connection_name)
+            self.store.save_connection(
+                connection_name,
+                connector,
+                settings,
+                self.connections.secret_fields(connection_name),
+            )
         resumed_run = None
         if not dry_run:
             candidate = self.store.find_resumable_run(name)
