@@ -204,3 +204,13 @@ def test_malformed_queries_never_raise() -> None:
         "'unterminated",
     ):
         compile_query(text, ORDER_SEARCH, order_free_text)
+
+
+def test_tag_and_tag_not(shopify: Shopify) -> None:
+    tagged = sorted(shopify.state.orders)[:3]
+    for order_id in tagged:
+        shopify.admin("PATCH", f"/orders/{order_id}", json={"tags": ["VIP", "wholesale"]})
+    vip, _ = _search(shopify, "tag:vip")
+    assert vip == set(tagged)
+    others, _ = _search(shopify, "tag_not:vip")
+    assert others == set(shopify.state.orders) - set(tagged)

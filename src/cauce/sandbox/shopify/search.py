@@ -197,11 +197,15 @@ def _term(
         needle = term.value.casefold().rstrip("*")
         return (lambda r: needle in free_text(r).casefold()), parsed
     spec = fields.get(term.field)
+    negated = False
+    if spec is None and term.field == "tag_not":  # Shopify's "has no such tag"
+        spec, negated = fields.get("tag"), True
     if spec is None:
         warnings.append({"field": term.field, "message": INVALID_FIELD, "code": "invalid_field"})
         return None, parsed
     try:
-        return _compare(spec, term.op, term.value), parsed
+        check = _compare(spec, term.op, term.value)
+        return ((lambda r: not check(r)) if negated else check), parsed
     except ValueError:
         warnings.append({"field": term.field, "message": INVALID_VALUE, "code": "invalid_value"})
         return (lambda _r: False), parsed
