@@ -6,7 +6,7 @@ from graphql import build_client_schema, get_introspection_query
 
 from cauce.sandbox.orders_gen import CUSTOMER_ID_BASE
 
-from .support import EMAIL_LANDING, Shopify, customer_gid, make_world
+from .support import EMAIL_LANDING, Shopify, customer_gid, make_world, serve
 
 ATTRIBUTION = """
 query Attribution($id: ID!) {
@@ -163,3 +163,12 @@ def test_introspection_works_for_generated_clients(shopify: Shopify) -> None:
         == "Use `customerJourneySummary.lastVisit.landingPage` instead."
     )
     assert str(fields["totalPriceSet"].type) == "MoneyBag!"
+
+
+def test_naive_world_datetimes_are_taken_as_utc() -> None:
+    world = make_world(contacts=3, orders=1)
+    order = world.orders[0]
+    order.created_at = order.created_at.replace(tzinfo=None)
+    for shop in serve(world):
+        body = shop.gql(f'{{ order(id: "gid://shopify/Order/{order.id}") {{ createdAt }} }}')
+        assert body["data"]["order"]["createdAt"] == order.created_at.strftime("%Y-%m-%dT%H:%M:%SZ")

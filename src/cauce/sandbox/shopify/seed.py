@@ -11,7 +11,7 @@ parameters, which is what attribution reads.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from urllib.parse import parse_qs, urlsplit
@@ -74,6 +74,11 @@ _TACTICS = {
 }
 
 
+def utc(moment: datetime) -> datetime:
+    """A naive datetime (hand-built Worlds, admin input) is taken as UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 def convert(amount: Decimal, from_currency: str, to_currency: str) -> Decimal:
     """Convert with the fixed reference rates; unknown currencies convert 1:1."""
     if from_currency == to_currency:
@@ -123,11 +128,11 @@ def customer_from_contact(contact: Contact, orders: list[ShopOrder]) -> ShopCust
         email=contact.email,
         first_name=contact.first_name or None,
         last_name=contact.last_name or None,
-        created_at=contact.created_at,
-        updated_at=max(contact.updated_at, last_at) if last_at else contact.updated_at,
+        created_at=utc(contact.created_at),
+        updated_at=max(utc(contact.updated_at), last_at) if last_at else utc(contact.updated_at),
         marketing_state=state,
         opt_in_level="CONFIRMED_OPT_IN" if state == "SUBSCRIBED" else "SINGLE_OPT_IN",
-        marketing_updated_at=contact.updated_at if state != "NOT_SUBSCRIBED" else None,
+        marketing_updated_at=utc(contact.updated_at) if state != "NOT_SUBSCRIBED" else None,
         state="ENABLED" if contact.id % 2 == 0 else "DISABLED",
         locale=contact.locale.replace("_", "-"),
         country=contact.country,
@@ -165,20 +170,20 @@ def order_from_world(
         number=int(digits) if digits.isdigit() else 1000 + index,
         email=order.email or None,
         customer_id=customer_id,
-        created_at=order.created_at,
-        updated_at=order.updated_at,
-        processed_at=order.processed_at,
+        created_at=utc(order.created_at),
+        updated_at=utc(order.updated_at),
+        processed_at=utc(order.processed_at),
         total_price=order.total,
         currency=order.currency,
         shop_total_price=convert(order.total, order.currency, shop_currency),
         financial_status=status,
         source_name=order.source_name or None,
         landing_site=order.landing_site,
-        cancelled_at=order.cancelled_at,
+        cancelled_at=utc(order.cancelled_at) if order.cancelled_at else None,
         cancel_reason="CUSTOMER" if order.cancelled_at else None,
         customer_accepts_marketing=False,
         line_items=lines,
-        visit=visit_from_landing(order.id, order.landing_site, order.created_at),
+        visit=visit_from_landing(order.id, order.landing_site, utc(order.created_at)),
         customer_order_index=customer_order_index,
         refunded=refunded_amount(order.total, status),
     )
@@ -234,7 +239,7 @@ def seed(world: World | None, shop_currency: str) -> tuple[list[ShopCustomer], l
             per_contact[buyer.id].append(world_order)
     position: dict[int, int] = {}
     for placed in per_contact.values():
-        placed.sort(key=lambda o: (o.created_at, o.id))
+        placed.sort(key=lambda o: (utc(o.created_at), o.id))
         position.update((o.id, n) for n, o in enumerate(placed))
     orders: list[ShopOrder] = []
     orders_of: dict[int, list[ShopOrder]] = defaultdict(list)

@@ -20,6 +20,7 @@ from cauce.sandbox.shopify.seed import (
     FINANCIAL_STATUSES,
     convert,
     refunded_amount,
+    utc,
     visit_from_landing,
 )
 from cauce.sandbox.shopify.state import ShopifyState, replace_customer_stats
@@ -132,7 +133,7 @@ class Shop:
         if currency not in currency_codes():
             raise ShopperError(f"currency {currency!r} is not an ISO 4217 code the shop accepts")
         now = self.state.settings.clock()
-        created = new.created_at or now
+        created = utc(new.created_at) if new.created_at else now
         order_id, number = self.state.allocate_ids()
         lines = tuple(
             LineItem(self.state.allocate_line_id(), line.title, line.quantity, line.price, line.sku)
