@@ -139,3 +139,48 @@ def test_batch_tags_are_applied_and_synced(sandbox: Sandbox) -> None:
         },
     ).json()
     assert [t["name"] for t in body["updated_members"][0]["tags"]] == ["b"]
+
+
+def test_batch_status_if_new_applies_to_new_members_only(sandbox: Sandbox) -> None:
+    """Mailchimp's batch members take ``status_if_new`` like PUT: existing statuses stay."""
+    sandbox.api.put(
+        f"{BATCH}/members/mateo@example.org",
+        json={"email_address": "mateo@example.org", "status": "transactional"},
+    )
+    body = sandbox.api.post(
+        BATCH,
+        json={
+            "update_existing": True,
+            "members": [
+                {"email_address": "new@example.org", "status_if_new": "transactional"},
+                {"email_address": "mateo@example.org", "status_if_new": "subscribed"},
+                {"email_address": "diego@example.org", "status_if_new": "subscribed"},
+                {"email_address": "valentina@example.org", "status_if_new": "subscribed"},
+                {"email_address": "sofia@example.org", "status_if_new": "unsubscribed"},
+            ],
+        },
+    ).json()
+    assert body["error_count"] == 0, body["errors"]
+    assert [m["email_address"] for m in body["new_members"]] == ["new@example.org"]
+    statuses = {
+        m["email_address"]: m["status"]
+        for m in sandbox.api.get(f"{BATCH}/members", params={"count": 50}).json()["members"]
+    }
+    assert statuses["new@example.org"] == "transactional"
+    assert statuses["mateo@example.org"] == "transactional"
+    assert statuses["diego@example.org"] == "unsubscribed"
+    assert statuses["valentina@example.org"] == "cleaned"
+    assert statuses["sofia@example.org"] == "subscribed"
+
+
+def test_batch_status_changes_an_existing_member_when_update_existing(sandbox: Sandbox) -> None:
+    """``update_existing``: "whether this batch operation will change existing members' status"."""
+    body = sandbox.api.post(
+        BATCH,
+        json={
+            "update_existing": True,
+            "members": [{"email_address": "lucia@example.org", "status": "unsubscribed"}],
+        },
+    ).json()
+    assert body["total_updated"] == 1
+    assert body["updated_members"][0]["status"] == "unsubscribed"

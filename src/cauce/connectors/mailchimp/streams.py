@@ -136,7 +136,7 @@ def stable_pages(
     by another ``overlap`` and ask again. Records of the previous page are
     not yielded twice. Memory: two pages of ids.
     """
-    overlap = min(50, page_size // 10)
+    overlap = min(50, max(1, page_size // 10)) if page_size > 1 else 0
     offset = 0
     previous: set[str] = set()
     backs = 0
