@@ -74,7 +74,7 @@ def connect(portal: Portal) -> Iterator[Callable[..., HubSpotConnection]]:
     opened: list[HubSpotConnection] = []
 
     def open_connection(**overrides: Any) -> HubSpotConnection:
-        connection = connector.connect(hubspot_config(portal.url, **overrides))
+        connection = connector.connect({**hubspot_config(portal.url), **overrides})
         assert isinstance(connection, HubSpotConnection)
         opened.append(connection)
         return connection
