@@ -155,7 +155,6 @@ _MISSING_ARGUMENT = re.compile(
 def validation_error(error: GraphQLError) -> dict[str, Any]:
     """One validation error in Shopify's wording where the emulator knows it."""
     formatted: dict[str, Any] = dict(error.formatted)
-    formatted.pop("path", None) if error.path is None else None
     if error.extensions:
         return formatted
     unknown = _UNKNOWN_ARGUMENT.search(error.message)
