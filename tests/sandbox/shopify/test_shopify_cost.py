@@ -134,3 +134,22 @@ def test_admin_rate_limit_reads_and_sets_the_bucket(shopify: Shopify) -> None:
         "PUT", "/rate_limit", json={"maximum_available": 4000, "restore_rate": 200}
     ).json()
     assert changed["maximumAvailable"] == 4000.0 and changed["restoreRate"] == 200.0
+
+
+def test_cost_debug_header_breaks_the_cost_down_per_field(shopify: Shopify) -> None:
+    response = shopify.post(
+        "{ orders(first: 10) { edges { node { id customer { id } } } } ordersCount { count } }",
+        **{"Shopify-GraphQL-Cost-Debug": "1"},
+    )
+    cost = response.json()["extensions"]["cost"]
+    fields = {tuple(entry["path"]): entry for entry in cost["fields"]}
+    assert fields[("orders",)] == {
+        "path": ["orders"],
+        "definedCost": 2,
+        "requestedTotalCost": 22,
+        "requestedChildrenCost": 20,
+    }
+    assert fields[("orders", "edges", "node", "customer")]["requestedTotalCost"] == 1
+    assert fields[("ordersCount",)]["definedCost"] == 10
+    assert cost["requestedQueryCost"] == 32
+    assert "fields" not in shopify.gql("{ ordersCount { count } }")["extensions"]["cost"]

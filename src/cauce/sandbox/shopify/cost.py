@@ -42,6 +42,14 @@ COUNT_FIELD_COST = 10
 CONNECTION_BASE_COST = 2
 
 
+def _defined_cost(definition: GraphQLField) -> int:
+    """A field's own cost, before what it contains: object 1, connection 2, leaf 0."""
+    named = get_named_type(definition.type)
+    if not is_object_type(named):
+        return 0
+    return CONNECTION_BASE_COST if named.name.endswith("Connection") else 1
+
+
 class LeakyBucket:
     """Points available to the token, refilled continuously at ``restore_rate`` per second."""
 
@@ -129,6 +137,9 @@ class QueryCoster:
         self.fragments = fragments
         self.variables = variables
         self.deprecated: list[str] = []
+        #: Per-field requested costs, for the ``Shopify-GraphQL-Cost-Debug: 1`` header.
+        self.fields: list[dict[str, Any]] = []
+        self._path: list[str] = []
 
     def root_type(self) -> GraphQLObjectType:
         root = self.schema.mutation_type if self.operation.operation.value == "mutation" else None
@@ -151,13 +162,30 @@ class QueryCoster:
                 continue
             self._note_deprecated(root, name, definition)
             if is_mutation:
-                total += MUTATION_COST
+                cost = defined = MUTATION_COST
             elif name.endswith("Count") and get_named_type(definition.type).name == "Count":
-                total += COUNT_FIELD_COST
+                cost = defined = COUNT_FIELD_COST
             else:
                 value = data.get(key) if data is not None else None
-                total += self._field(definition, nodes, value, data is not None)
+                self._path.append(key)
+                cost = self._field(definition, nodes, value, data is not None)
+                self._path.pop()
+                defined = _defined_cost(definition)
+            if data is None:
+                self._note_cost([key], defined, cost)
+            total += cost
         return total
+
+    def _note_cost(self, path: list[str], defined: int, total: int) -> None:
+        if total:
+            self.fields.append(
+                {
+                    "path": path,
+                    "definedCost": defined,
+                    "requestedTotalCost": total,
+                    "requestedChildrenCost": total - defined,
+                }
+            )
 
     def _field(
         self, definition: GraphQLField, nodes: list[FieldNode], value: Any, actual: bool
@@ -192,7 +220,12 @@ class QueryCoster:
                 continue
             self._note_deprecated(type_, name, definition)
             child_value = value.get(key) if actual and isinstance(value, dict) else None
-            total += self._field(definition, children, child_value, actual)
+            self._path.append(key)
+            cost = self._field(definition, children, child_value, actual)
+            if not actual:
+                self._note_cost(list(self._path), _defined_cost(definition), cost)
+            self._path.pop()
+            total += cost
         return total
 
     def _connection(
@@ -209,6 +242,7 @@ class QueryCoster:
             if name not in ("nodes", "edges"):
                 continue
             items = value.get(key) if actual and isinstance(value, dict) else None
+            self._path.append(key)
             if name == "edges":
                 edge_type = get_named_type(type_.fields["edges"].type)
                 assert isinstance(edge_type, GraphQLObjectType)
@@ -218,7 +252,9 @@ class QueryCoster:
                     ("node", []),
                 )
                 if not node_fields:
+                    self._path.pop()
                     continue
+                self._path.append(node_key)
                 if actual:
                     cost = sum(
                         self._object(node_type, node_fields, edge.get(node_key), True)
@@ -227,10 +263,12 @@ class QueryCoster:
                     )
                 else:
                     cost = size * self._object(node_type, node_fields, None, False)
+                self._path.pop()
             elif actual:
                 cost = sum(self._object(node_type, children, item, True) for item in items or [])
             else:
                 cost = size * self._object(node_type, children, None, False)
+            self._path.pop()
             best = max(best, cost)
         return CONNECTION_BASE_COST + best
 

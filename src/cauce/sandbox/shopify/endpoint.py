@@ -80,8 +80,9 @@ def graphql_router(state: ShopifyState) -> APIRouter:
             return _response(401, {"errors": INVALID_TOKEN}, headers)
         body = await request.body()
         content_type = request.headers.get("content-type", "")
+        debug = request.headers.get("shopify-graphql-cost-debug") == "1"
         status, payload, extra = await run_in_threadpool(
-            run_graphql, state, body, content_type, served
+            run_graphql, state, body, content_type, served, debug
         )
         headers.update(extra)
         return _response(status, payload, headers)
@@ -115,9 +116,17 @@ def _read_body(body: bytes, content_type: str) -> tuple[str, dict[str, Any], str
 
 
 def run_graphql(
-    state: ShopifyState, body: bytes, content_type: str, version: str = SHOPIFY_API_VERSION
+    state: ShopifyState,
+    body: bytes,
+    content_type: str,
+    version: str = SHOPIFY_API_VERSION,
+    cost_debug: bool = False,
 ) -> tuple[int, Any, dict[str, str]]:
-    """Answer one request body on ``version``: ``(HTTP status, JSON payload, extra headers)``."""
+    """Answer one request body on ``version``: ``(HTTP status, JSON payload, extra headers)``.
+
+    ``cost_debug`` (header ``Shopify-GraphQL-Cost-Debug: 1``) adds the per-field
+    breakdown ``extensions.cost.fields``.
+    """
     read = _read_body(body, content_type)
     if read is None:
         return 400, MISSING_QUERY, {}
@@ -145,7 +154,7 @@ def run_graphql(
     )
     if bad_variables:
         return 200, {"errors": bad_variables}, {}
-    return _execute(state, the_schema, document, operation, variables, operation_name)
+    return _execute(state, the_schema, document, operation, variables, operation_name, cost_debug)
 
 
 def _execute(
@@ -155,6 +164,7 @@ def _execute(
     operation: OperationDefinitionNode,
     variables: dict[str, Any],
     operation_name: str | None,
+    cost_debug: bool = False,
 ) -> tuple[int, Any, dict[str, str]]:
     fragments = {
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
@@ -189,6 +199,8 @@ def _execute(
             "throttleStatus": state.bucket.status(),
         }
     }
+    if cost_debug:
+        extensions["cost"]["fields"] = coster.fields
     if context.search:
         extensions["search"] = context.search
     payload["extensions"] = extensions
