@@ -1,22 +1,19 @@
-"""Calculated query cost and the leaky bucket that limits it.
+"""Calculated query cost: what a query is priced at before and after it runs.
 
 Shopify prices a query before running it (requested cost) and again from what
-it returned (actual cost), and keeps a per app+store bucket of points that
-refills at a restore rate (https://shopify.dev/docs/apps/build/apis/graphql-admin/rate-limits).
-The rules here are the documented ones: scalars and enums cost 0, an object
-1 plus its selections, a connection 2 plus ``first``/``last`` times the cost
-of one node (actual: the nodes returned), a mutation field 10, a count root
-field (``ordersCount``...) 10 as observed on the real API. Shopify's current
+it returned (actual cost), and charges it to a leaky bucket (:mod:`bucket`;
+https://shopify.dev/docs/apps/build/apis/graphql-admin/rate-limits). The rules
+here are the documented ones: scalars and enums cost 0, an object 1 plus its
+selections, a connection 2 plus ``first``/``last`` times the cost of one node
+(actual: the nodes returned), a mutation field 10, a count root field
+(``ordersCount``...) 10 as observed on the real API. Shopify's current
 connection formula is cheaper for large pages and is not published; the
 emulator keeps the documented one (see README).
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from graphql import (
@@ -48,78 +45,6 @@ def _defined_cost(definition: GraphQLField) -> int:
     if not is_object_type(named):
         return 0
     return CONNECTION_BASE_COST if named.name.endswith("Connection") else 1
-
-
-class LeakyBucket:
-    """Points available to the token, refilled continuously at ``restore_rate`` per second."""
-
-    def __init__(
-        self, maximum: float, restore_rate: float, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self._lock = threading.Lock()
-        self._clock = clock
-        self.maximum = float(maximum)
-        self.restore_rate = float(restore_rate)
-        self._available = self.maximum
-        self._at = clock()
-
-    def _refill(self) -> None:
-        now = self._clock()
-        self._available = min(self.maximum, self._available + (now - self._at) * self.restore_rate)
-        self._at = now
-
-    def take(self, cost: int) -> bool:
-        """Deduct ``cost`` if the bucket holds it; ``False`` (nothing deducted) means throttled."""
-        with self._lock:
-            self._refill()
-            if cost > self._available:
-                return False
-            self._available -= cost
-            return True
-
-    def refund(self, points: int) -> None:
-        with self._lock:
-            self._refill()
-            self._available = min(self.maximum, self._available + max(points, 0))
-
-    def status(self) -> dict[str, Any]:
-        """The ``throttleStatus`` object: floats for the limits, an int for what is left."""
-        with self._lock:
-            self._refill()
-            return {
-                "maximumAvailable": self.maximum,
-                "currentlyAvailable": int(self._available),
-                "restoreRate": self.restore_rate,
-            }
-
-    def configure(
-        self,
-        maximum: float | None = None,
-        restore_rate: float | None = None,
-        currently_available: float | None = None,
-    ) -> None:
-        with self._lock:
-            self._refill()
-            if maximum is not None:
-                self.maximum = float(maximum)
-            if restore_rate is not None:
-                self.restore_rate = float(restore_rate)
-            if currently_available is not None:
-                self._available = float(currently_available)
-            self._available = min(self._available, self.maximum)
-
-    def refill(self) -> None:
-        with self._lock:
-            self._available = self.maximum
-            self._at = self._clock()
-
-
-@dataclass
-class CostWalk:
-    """What walking an operation found: its cost and the deprecated fields it selects."""
-
-    cost: int = 0
-    deprecated: list[str] = field(default_factory=list)
 
 
 class QueryCoster:

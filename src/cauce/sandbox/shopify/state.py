@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from cauce.sandbox.shopify.bucket import LeakyBucket
 from cauce.sandbox.shopify.constants import (
     ALL_SCOPES,
     DEFAULT_BUCKET_SIZE,
@@ -25,7 +26,6 @@ from cauce.sandbox.shopify.constants import (
     SHOPIFY_CLIENT_SECRET,
     SHOPIFY_SHOP_DOMAIN,
 )
-from cauce.sandbox.shopify.cost import LeakyBucket
 from cauce.sandbox.shopify.paging import Key, SortedIndex, SortSpec, micros
 from cauce.sandbox.shopify.records import ShopCustomer, ShopOrder, WebhookSubscription, iso, money
 from cauce.sandbox.shopify.seed import order_stats, seed, shop_currency_of
