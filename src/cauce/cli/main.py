@@ -24,6 +24,7 @@ _COMMAND_MODULES: list[tuple[str, str, str | None]] = [
     ("cauce.cli.worker_cmd", "app", None),
     ("cauce.cli.sandbox_cmd", "app", None),
     ("cauce.cli.demo_cmd", "app", None),
+    ("cauce.cli.serve_cmd", "app", None),
 ]
 
 for module_name, attr, group in _COMMAND_MODULES:

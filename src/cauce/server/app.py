@@ -1,0 +1,68 @@
+"""The FastAPI application of ``cauce serve``: webhook intake and health.
+
+``create_app`` takes the composition root's :class:`~cauce.bootstrap.App`
+and adds nothing but HTTP: routes call the same store, queue and services
+as the CLI. Accepting an event is ``accept_event`` from the workflow engine
+(:mod:`cauce.engine.workflows.intake`); ``accept`` and ``targets`` can be
+swapped only to test the HTTP layer on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from cauce.bootstrap import App
+from cauce.server.committer import AcceptFn, GroupCommitter
+from cauce.server.deps import ServerState
+from cauce.server.routes import health, hooks
+from cauce.server.settings import ServerSettings
+from cauce.server.targets import ConfigTargets, HookTargets
+
+
+def _default_accept() -> AcceptFn:
+    from cauce.engine.workflows.intake import accept_event
+
+    return accept_event
+
+
+def create_app(
+    app: App,
+    *,
+    settings: ServerSettings | None = None,
+    accept: AcceptFn | None = None,
+    targets: HookTargets | None = None,
+) -> FastAPI:
+    """The ASGI app; its lifespan's end commits the events still queued, then closes."""
+    settings = settings or ServerSettings()
+    state = ServerState(
+        app=app,
+        targets=targets or ConfigTargets(app),
+        committer=GroupCommitter(
+            app.store.engine, app.queue, accept or _default_accept(), max_batch=settings.max_batch
+        ),
+        settings=settings,
+    )
+
+    @asynccontextmanager
+    async def lifespan(_api: FastAPI) -> AsyncIterator[None]:
+        state.committer.start()
+        try:
+            yield
+        finally:
+            state.close()
+
+    api = FastAPI(
+        title="Cauce",
+        summary="Webhook intake for Cauce workflows",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    api.state.cauce = state
+    api.include_router(hooks.router)
+    api.include_router(health.router)
+    return api

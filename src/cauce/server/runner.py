@@ -1,0 +1,108 @@
+"""``cauce serve`` in one process: the HTTP receiver, the job executor and the schedulers.
+
+The embedded default (ARCHITECTURE.md: "start: ``cauce serve``"): uvicorn
+answers webhooks, a :class:`~cauce.engine.jobs.LocalExecutor` runs the
+queued workflow and sync jobs in worker threads, and one ticker thread
+enqueues what the cron schedules and poll triggers say is due.
+
+Shutdown (SIGTERM, Ctrl-C) is graceful in the order that loses nothing:
+uvicorn stops taking connections and finishes the requests in flight (each
+is answered only after its events are committed), then the executor asks
+its handlers to stop at a safe point and waits for them, then the store is
+closed. A process killed without warning (SIGKILL, power loss) loses
+nothing either: every answered event is already committed with its job, and
+a job that was running is taken over when its lease expires.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Protocol
+
+import uvicorn
+
+from cauce.bootstrap import App
+from cauce.server.app import create_app
+from cauce.server.settings import ServerSettings
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 1.0
+"""How often due schedules and polls are looked for: cron's resolution is a minute."""
+
+
+class Ticker(Protocol):
+    """A scheduler: ``tick()`` enqueues what is due and returns the new job ids."""
+
+    def tick(self) -> list[int]: ...
+
+
+def schedulers(application: App) -> list[Ticker]:
+    """The sync scheduler and the workflow scheduler (schedule and poll triggers)."""
+    tickers: list[Ticker] = [application.scheduler()]
+    workflow_scheduler = getattr(application, "workflow_scheduler", None)
+    if workflow_scheduler is not None:
+        tickers.append(workflow_scheduler())
+    return tickers
+
+
+def _tick_until(stop: threading.Event, tickers: list[Ticker]) -> None:
+    while not stop.is_set():
+        for ticker in tickers:
+            try:
+                for job_id in ticker.tick():
+                    log.info("scheduled job %s enqueued", job_id)
+            except Exception:
+                log.exception("a scheduler tick failed; trying again in %.0f s", TICK_SECONDS)
+        stop.wait(TICK_SECONDS)
+
+
+def serve(
+    application: App,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    threads: int = 2,
+    settings: ServerSettings | None = None,
+    schedule: bool = True,
+    log_level: str = "info",
+    grace_seconds: float = 30.0,
+) -> None:
+    """Serve until SIGINT/SIGTERM; returns after the graceful shutdown described above."""
+    api = create_app(application, settings=settings)
+    server = uvicorn.Server(
+        uvicorn.Config(
+            api,
+            host=host,
+            port=port,
+            log_level=log_level,
+            access_log=False,
+            lifespan="on",
+            timeout_graceful_shutdown=int(grace_seconds),
+            proxy_headers=True,
+        )
+    )
+    executor = application.executor(threads=threads)
+    stop = threading.Event()
+    ticker = threading.Thread(
+        target=_tick_until,
+        args=(stop, schedulers(application) if schedule else []),
+        name="cauce-scheduler",
+        daemon=True,
+    )
+    executor.start()
+    ticker.start()
+    try:
+        server.run()
+    finally:
+        stop.set()
+        ticker.join(timeout=5)
+        api.state.cauce.close()
+        if not executor.stop(timeout=grace_seconds):
+            log.warning(
+                "some jobs were still running after %.0f s; they resume when their lease "
+                "expires, in this process's next start or another worker",
+                grace_seconds,
+            )
+        application.close()
