@@ -188,3 +188,21 @@ def test_a_large_batch_goes_out_in_calls_of_at_most_100(portal: Portal, connect:
     assert {r.status for r in results} == {RowStatus.CREATED}
     assert portal.calls("/batch/upsert") == 3
     assert sum(1 for e in portal.by_email() if e.startswith("bulk")) == 230
+
+
+def test_mirror_mode_archives_contacts_that_left_the_source(
+    portal: Portal, connect: Connect
+) -> None:
+    gone = existing_email(portal, 6)
+    results = connect().sink("contacts", None).archive([gone, "never.there@example.org"])
+    assert [(r.key, r.status) for r in results] == [
+        (gone, RowStatus.ARCHIVED),
+        ("never.there@example.org", RowStatus.SKIPPED),
+    ]
+    assert gone not in portal.by_email()
+    assert len(portal.admin.state()["archived"]) == 1
+
+
+def test_a_key_other_than_email_is_refused_with_advice(connect: Connect) -> None:
+    with pytest.raises(FatalError, match="writes contacts by email"):
+        connect().sink("contacts", {"key": "phone"})

@@ -44,7 +44,7 @@ connector = ConnectorSpec(
             "Create or update contacts by e-mail (batch upsert, 100 per call)",
             primary_key="email",
             max_batch_size=100,
-            modes=(WriteMode.UPSERT, WriteMode.UPDATE),
+            modes=(WriteMode.UPSERT, WriteMode.UPDATE, WriteMode.MIRROR),
         ),
     ),
     triggers=(

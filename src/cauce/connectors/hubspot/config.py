@@ -115,7 +115,13 @@ def stream_options(config: HubSpotConfig, options: dict[str, Any] | None) -> Str
 
 
 def sink_options(options: dict[str, Any] | None) -> SinkOptions:
-    """``create_properties`` from a sync's destination options."""
+    """``create_properties`` from a sync's destination options; the key must be ``email``."""
+    key = (options or {}).get("key")
+    if key not in (None, "email"):
+        raise FatalError(
+            f"HubSpot: the contacts sink writes contacts by email; key {key!r} is not "
+            "supported (remove the sync's key, or set it to email)"
+        )
     value = (options or {}).get("create_properties", False)
     if not isinstance(value, bool):
         raise FatalError(f"HubSpot: option create_properties must be true or false, got {value!r}")

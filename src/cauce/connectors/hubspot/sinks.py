@@ -5,6 +5,9 @@
 - **update**: ``POST …/batch/read`` by e-mail finds the contacts that exist,
   ``POST …/batch/update`` writes those by id; the others are SKIPPED
   ("not in destination") and nothing is created.
+- **mirror**: writes like upsert; contacts that left the source are archived
+  (``POST …/batch/archive``, HubSpot's restorable soft delete) when the
+  engine asks, within its mirror safety threshold.
 - A batch HubSpot refuses as a whole (400) because of one input is split:
   the input it names (``context.inputIndex``; otherwise found by halving)
   is REJECTED with HubSpot's message and the rest is sent again. Inputs
@@ -33,7 +36,16 @@ from cauce.connectors.hubspot.convert import (
     property_definition,
     property_keys,
 )
-from cauce.sdk import FatalError, Record, RetryableError, RowResult, RowStatus, Sink, WriteMode
+from cauce.sdk import (
+    ConnectorError,
+    FatalError,
+    Record,
+    RetryableError,
+    RowResult,
+    RowStatus,
+    Sink,
+    WriteMode,
+)
 from cauce.sdk.http import json_body, provider_message
 
 MAX_INPUTS = 100
@@ -80,7 +92,7 @@ class ContactsSink(Sink):
     name = "contacts"
     key_field = KEY
     max_batch_size = MAX_INPUTS
-    modes = frozenset({WriteMode.UPSERT, WriteMode.UPDATE})
+    modes = frozenset({WriteMode.UPSERT, WriteMode.UPDATE, WriteMode.MIRROR})
     description = "Create or update contacts by e-mail (batch upsert, 100 per call)"
 
     def __init__(self, client: HubSpotClient, options: SinkOptions) -> None:
@@ -88,7 +100,10 @@ class ContactsSink(Sink):
         self.options = options
 
     def fields(self) -> list[str]:
-        return sorted(self.client.properties())
+        try:
+            return sorted(self.client.properties())
+        except ConnectorError:
+            return [KEY]
 
     # -- preparing ---------------------------------------------------------------------------
 
@@ -158,7 +173,8 @@ class ContactsSink(Sink):
     def write(self, records: Sequence[Record], mode: WriteMode) -> list[RowResult]:
         if mode not in self.modes:
             raise FatalError(
-                f"HubSpot: the contacts sink supports modes upsert and update, not {mode.value}"
+                f"HubSpot: the contacts sink supports modes upsert, update and mirror, not "
+                f"{mode.value}"
             )
         results: dict[str, RowResult] = {}
         inputs = self._prepare(records, results)
@@ -177,11 +193,35 @@ class ContactsSink(Sink):
             out.append(RowResult(str(record.get(KEY) or ""), found.status, found.reason))
         return out
 
-    def _update(self, chunk: list[Input], results: dict[str, RowResult]) -> None:
+    def archive(self, keys: Sequence[str]) -> list[RowResult]:
+        """Mirror mode: archive (HubSpot's soft delete) the contacts with these e-mails."""
+        results: list[RowResult] = []
+        for start in range(0, len(keys), MAX_INPUTS):
+            chunk = [str(k).strip().lower() for k in keys[start : start + MAX_INPUTS] if k]
+            ids = self._ids_by_email(chunk)
+            if ids:
+                self.client.call(
+                    "POST",
+                    f"{CONTACTS}/batch/archive",
+                    json={"inputs": [{"id": hub_id} for hub_id in ids.values()]},
+                    scope=WRITE_SCOPE,
+                    idempotent=True,
+                )
+            for key in chunk:
+                if key in ids:
+                    results.append(RowResult(key, RowStatus.ARCHIVED))
+                else:
+                    results.append(RowResult(key, RowStatus.SKIPPED, NOT_IN_DESTINATION))
+        return results
+
+    def _ids_by_email(self, emails: list[str]) -> dict[str, str]:
+        """HubSpot ids of the contacts that exist among ``emails`` (one batch read)."""
+        if not emails:
+            return {}
         body = {
             "idProperty": KEY,
             "properties": [KEY],
-            "inputs": [{"id": key} for key, _ in chunk],
+            "inputs": [{"id": email} for email in dict.fromkeys(emails)],
         }
         answer = self.client.call(
             "POST", f"{CONTACTS}/batch/read", json=body, scope=WRITE_SCOPE, idempotent=True
@@ -191,6 +231,10 @@ class ContactsSink(Sink):
             email = _email_of(item)
             if email:
                 ids[email] = str(item["id"])
+        return ids
+
+    def _update(self, chunk: list[Input], results: dict[str, RowResult]) -> None:
+        ids = self._ids_by_email([key for key, _ in chunk])
         existing: list[Input] = []
         for key, props in chunk:
             if key in ids:
