@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -30,7 +31,7 @@ def list_command(
         finally:
             application.close()
     if json_out:
-        print_json([r.__dict__ for r in runs])
+        print_json([asdict(r) for r in runs])
         return
     table = Table("run", "sync", "status", "started", "finished", "read", "written", "rejected")
     for r in runs:
@@ -67,7 +68,7 @@ def show_command(
         finally:
             application.close()
     if json_out:
-        print_json({"run": run.__dict__, "row_totals": totals, "rows": [r.__dict__ for r in rows]})
+        print_json({"run": asdict(run), "row_totals": totals, "rows": [asdict(r) for r in rows]})
         return
     c = run.counts or {}
     console.print(
