@@ -104,8 +104,12 @@ def _bool_value(value: Any, name: str) -> str:
 
 
 def to_hubspot(name: str, value: Any, kind: str | None) -> str | None:
-    """``value`` as HubSpot's string for a property of type ``kind`` (None: leave unset)."""
-    if value is None:
+    """``value`` as HubSpot's string for a property of type ``kind`` (None: leave unset).
+
+    None and empty text leave the property as it is in HubSpot: a blank
+    source cell never erases data there.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, dict):
         raise ValueProblem(f"{name}: an object cannot be written to a HubSpot property")
