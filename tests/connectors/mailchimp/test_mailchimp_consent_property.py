@@ -1,4 +1,4 @@
-"""Property: across any sequence of unsubscribes, bounces, re-imports and syncs, no one is re-subscribed."""
+"""Property: no sequence of unsubscribes, bounces, re-imports and syncs re-subscribes anyone."""
 
 from __future__ import annotations
 

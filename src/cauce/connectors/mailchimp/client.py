@@ -79,15 +79,24 @@ class MailchimpClient:
             )
         return None
 
+    def invalid_key_text(self, detail: str | None) -> str:
+        """What to say about a refused key: wrong data center, or simply invalid."""
+        mismatch = self.wrong_data_center()
+        if mismatch:
+            return mismatch
+        key_dc = data_center(self.config.key)
+        text = f"the API key is invalid ({detail})" if detail else "the API key is invalid"
+        if key_dc and host_data_center(self.root) is None:
+            return (
+                f"{text}; if the key is right, note that it belongs to data center {key_dc}: "
+                f"base_url must point at that data center ({default_base_url(key_dc)})"
+            )
+        return f"{text}; copy a current key from Account > Extras > API keys into api_key"
+
     def explain(self, error: ConnectorError) -> ConnectorError:
         """Re-word the errors a person can fix; others pass through unchanged."""
         if error.status == 401:
-            advice = self.wrong_data_center() or (
-                "copy a current key from Account > Extras > API keys into api_key"
-            )
-            return _fatal(
-                f"{PROVIDER}: the API key is invalid ({error.provider_message}); {advice}", error
-            )
+            return _fatal(f"{PROVIDER}: {self.invalid_key_text(error.provider_message)}", error)
         if error.status == 404 and self._is_list_path(error.path):
             return _fatal(
                 f"{PROVIDER}: list {self.list_id} not found ({error.provider_message}); check "

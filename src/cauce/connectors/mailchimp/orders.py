@@ -55,7 +55,7 @@ ORDER_FIELDS = (
     "updated_at_foreign",
     "promos",
 )
-_PASSED = ORDER_FIELDS[4:]
+_PASSED = tuple(f for f in ORDER_FIELDS[4:] if f != "lines")
 _WORKERS = 4
 
 

@@ -1,0 +1,111 @@
+"""``orders``: e-commerce orders with campaign ids, created or updated, never subscribing anyone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from tests.connectors.mailchimp.conftest import Connect, Emulator, calls
+
+from cauce.sandbox.mailchimp import MAILCHIMP_STORE_ID
+from cauce.sdk import FatalError, RowStatus, WriteMode
+
+STORE = MAILCHIMP_STORE_ID
+
+
+def order(order_id: str, email: str, total: str = "59.90", **extra: Any) -> dict[str, Any]:
+    return {
+        "id": order_id,
+        "customer": {"id": f"cust-{email}", "email_address": email},
+        "currency_code": "eur",
+        "order_total": total,
+        "processed_at_foreign": "2026-11-20T10:00:00+00:00",
+        "lines": [{"id": "1", "product_id": "shirt", "quantity": 2, "price": "29.95"}],
+        **extra,
+    }
+
+
+def store_orders(mailchimp: Emulator, store: str = STORE) -> dict[str, dict[str, Any]]:
+    stores = mailchimp.admin.state()["stores"]
+    found = (
+        stores[store] if isinstance(stores, dict) else next(s for s in stores if s["id"] == store)
+    )
+    orders = found["orders"]
+    return {o["id"]: o for o in orders} if isinstance(orders, list) else orders
+
+
+def test_orders_are_created_with_their_campaign_then_updated(
+    mailchimp: Emulator, connect: Connect
+) -> None:
+    campaign = mailchimp.send_campaign([], days_ago=2)
+    sink = connect().sink("orders", {"store_id": STORE})
+    first = sink.write(
+        [
+            order(
+                "1001", "buyer@example.org", campaign_id=campaign["id"], landing_site="/?mc_cid=x"
+            ),
+            order("1002", "other@example.org"),
+        ],
+        WriteMode.UPSERT,
+    )
+    assert {r.key: r.status for r in first} == {
+        "1001": RowStatus.CREATED,
+        "1002": RowStatus.CREATED,
+    }
+    held = store_orders(mailchimp)
+    assert held["1001"]["campaign_id"] == campaign["id"]
+    assert float(held["1001"]["order_total"]) == 59.90
+    assert held["1001"]["currency_code"] == "EUR"
+    second = sink.write([order("1001", "buyer@example.org", total="70.00")], WriteMode.UPSERT)
+    assert second[0].status is RowStatus.UPDATED
+    assert float(store_orders(mailchimp)["1001"]["order_total"]) == 70.0
+    report = mailchimp.api().get(f"/reports/{campaign['id']}").json()
+    assert report["ecommerce"]["total_orders"] == 1
+
+
+def test_an_order_never_subscribes_its_customer(mailchimp: Emulator, connect: Connect) -> None:
+    gone = mailchimp.subscribed_emails()[0]
+    mailchimp.unsubscribe(gone)
+    sink = connect().sink("orders", {"store_id": STORE})
+    record = order("2001", "fresh-buyer@example.org")
+    record["customer"]["opt_in_status"] = True
+    sink.write([record, order("2002", gone)], WriteMode.UPSERT)
+    held = mailchimp.members()
+    assert held["fresh-buyer@example.org"]["status"] == "transactional"
+    assert held[gone]["status"] == "unsubscribed"
+
+
+def test_invalid_orders_are_rejected_with_a_reason(mailchimp: Emulator, connect: Connect) -> None:
+    sink = connect().sink("orders", {"store_id": STORE})
+    no_lines = {**order("3001", "a@example.org"), "lines": []}
+    bad_currency = order("3002", "b@example.org", currency_code="euros")
+    results = {r.key: r for r in sink.write([no_lines, bad_currency], WriteMode.UPSERT)}
+    assert results["3001"].status is RowStatus.REJECTED and "line" in (results["3001"].reason or "")
+    assert results["3002"].status is RowStatus.REJECTED
+    assert "currency" in (results["3002"].reason or "").lower()
+
+
+def test_a_missing_store_is_explained_or_created_when_asked(
+    mailchimp: Emulator, connect: Connect
+) -> None:
+    sink = connect().sink("orders", {"store_id": "new-store"})
+    with pytest.raises(FatalError, match=r"store new-store not found.*create_store"):
+        sink.write([order("1", "a@example.org")], WriteMode.UPSERT)
+    sink = connect().sink(
+        "orders",
+        {
+            "store_id": "new-store",
+            "create_store": True,
+            "store_name": "Pop-up",
+            "currency_code": "EUR",
+        },
+    )
+    results = sink.write([order("1", "a@example.org")], WriteMode.UPSERT)
+    assert results[0].status is RowStatus.CREATED
+    assert store_orders(mailchimp, "new-store")["1"]["id"] == "1"
+    assert calls(mailchimp, "POST /ecommerce/stores") == 1
+
+
+def test_the_orders_sink_needs_a_store_id(connect: Connect) -> None:
+    with pytest.raises(FatalError, match="store_id"):
+        connect().sink("orders", None)
