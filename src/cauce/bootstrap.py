@@ -16,6 +16,13 @@ from cauce.config.models import Config
 from cauce.engine.jobs import JobQueue, LocalExecutor
 from cauce.engine.jobs.scheduler import Scheduler
 from cauce.engine.service import SYNC_JOB, SyncService
+from cauce.engine.workflows import WORKFLOW_JOB, WorkflowService
+from cauce.engine.workflows.triggers import (
+    WORKFLOW_POLL_JOB,
+    SyncTriggers,
+    WorkflowScheduler,
+    handle_poll_job,
+)
 from cauce.sdk.registry import Registry, default_registry
 from cauce.store.store import Store
 
@@ -35,12 +42,17 @@ class App:
     registry: Registry
     queue: JobQueue
     syncs: SyncService
+    workflows: WorkflowService
     worker_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
 
     def executor(self, threads: int = 2) -> LocalExecutor:
         return LocalExecutor(
             self.queue,
-            {SYNC_JOB: self.syncs.handle_job},
+            {
+                SYNC_JOB: self.syncs.handle_job,
+                WORKFLOW_JOB: self.workflows.handle_job,
+                WORKFLOW_POLL_JOB: lambda job, ctx: handle_poll_job(self.workflows, job, ctx),
+            },
             threads=threads,
             lease_seconds=lease_seconds(),
             worker_id=self.worker_id,
@@ -53,7 +65,12 @@ class App:
         )
         return scheduler
 
+    def workflow_scheduler(self) -> WorkflowScheduler:
+        """Fires the workflows' schedule and poll triggers (run next to :meth:`scheduler`)."""
+        return WorkflowScheduler(self.workflows)
+
     def close(self) -> None:
+        self.workflows.close()
         self.store.close()
 
 
@@ -63,11 +80,15 @@ def bootstrap(config_path: str | Path | None = None, *, registry: Registry | Non
     config = load_config(path, registry=registry)
     store = Store.open(config.resolve_store_url())
     queue = JobQueue(store.engine)
+    syncs = SyncService(config, store, registry, base_dir=path.parent)
+    workflows = WorkflowService(config, store, registry, queue, base_dir=path.parent)
+    syncs.on_finished.append(SyncTriggers(workflows))
     return App(
         config=config,
         config_path=path,
         store=store,
         registry=registry,
         queue=queue,
-        syncs=SyncService(config, store, registry, base_dir=path.parent),
+        syncs=syncs,
+        workflows=workflows,
     )

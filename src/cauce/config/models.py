@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, field_validator
 
+from cauce.config.workflows import WorkflowConfig
 from cauce.errors import ConfigError, ConfigIssue
 from cauce.sdk.records import WriteMode
 
@@ -117,6 +118,7 @@ class Config(Section):
     store: StoreConfig = Field(default_factory=StoreConfig)
     connections: dict[Name, ConnectionConfig] = Field(default_factory=dict)
     syncs: dict[Name, SyncConfig] = Field(default_factory=dict)
+    workflows: dict[Name, WorkflowConfig] = Field(default_factory=dict)
 
     _source_path: Path | None = PrivateAttr(default=None)
 
@@ -166,6 +168,12 @@ class Config(Section):
         if name in self.syncs:
             return self.syncs[name]
         raise self._unknown("syncs", "sync", name, list(self.syncs))
+
+    def get_workflow(self, name: str) -> WorkflowConfig:
+        """The workflow called ``name``, or a ConfigError that suggests the closest name."""
+        if name in self.workflows:
+            return self.workflows[name]
+        raise self._unknown("workflows", "workflow", name, list(self.workflows))
 
     def _unknown(self, section: str, kind: str, name: str, known: list[str]) -> ConfigError:
         close = difflib.get_close_matches(name, known, n=1)

@@ -7,6 +7,7 @@ once (the job lease guarantees it), full refresh, dry runs that write nothing.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
@@ -45,6 +46,7 @@ class SyncService:
         self.registry = registry
         self.base_dir = base_dir
         self.connections = Connections(config, registry, base_dir)
+        self.on_finished: list[Callable[[RunOutcome], None]] = []
 
     # ------------------------------------------------------------------ lookups
     def definition(self, name: str) -> SyncConfig:
@@ -115,7 +117,23 @@ class SyncService:
                 heartbeat=heartbeat,
                 initial_counts=dict(resumed_run.counts) if resumed_run is not None else None,
             )
-            return runner.execute()
+            outcome = runner.execute()
+        if not dry_run:
+            self._announce(outcome)
+        return outcome
+
+    def _announce(self, outcome: RunOutcome) -> None:
+        """Tell the listeners (workflows with a ``sync`` trigger) that a run ended.
+
+        A listener's failure is logged and never changes the sync's outcome.
+        """
+        for listener in list(self.on_finished):
+            try:
+                listener(outcome)
+            except Exception:
+                logging.getLogger(__name__).exception(
+                    "sync %r: a run-finished listener failed", outcome.sync
+                )
 
     def handle_job(self, job: Job, ctx: JobContext) -> dict[str, Any]:
         """Job handler for kind ``sync``; the same code runs in every executor."""
@@ -156,7 +174,8 @@ class SyncService:
         ):
             supported = ", ".join(sorted(m.value for m in sink.modes))
             raise SyncError(
-                f"sync {name!r}: sink {sink.name!r} does not support mode {mode.value!r} (supports: {supported})"
+                f"sync {name!r}: sink {sink.name!r} does not support mode {mode.value!r} "
+                f"(supports: {supported})"
             )
         key_field = definition.key or sink.key_field
         parse_options = getattr(stream, "parse_options", {}) or {}

@@ -1,0 +1,141 @@
+"""A workflow definition compiled for running: expressions and conditions parsed once.
+
+The configuration models (:mod:`cauce.config.workflows`) say what a user may
+write; this module turns a validated :class:`WorkflowConfig` into
+:class:`CompiledWorkflow` — every template compiled, every condition parsed,
+every delay converted to seconds — so the runtime does no parsing per event.
+A run keeps the definition it started with as JSON (``snapshot``), which is
+how a replay can use the original definition after ``cauce.yml`` changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from cauce.config.workflows import (
+    CallConfig,
+    RetryConfig,
+    StepConfig,
+    WorkflowConfig,
+    parse_duration,
+)
+from cauce.engine.workflows.context import Renderer, compile_value
+from cauce.mapping.conditions import Condition, parse_condition
+from cauce.mapping.mapper import Mapper
+
+
+@dataclass(frozen=True)
+class CompiledCase:
+    """One path of a branch: ``condition`` None means ``otherwise``."""
+
+    label: str
+    condition: Condition | None
+    steps: tuple[CompiledStep, ...]
+
+
+@dataclass(frozen=True)
+class CompiledStep:
+    id: str
+    kind: str
+    condition: Condition | None = None
+    render: Renderer | None = None
+    mapper: Mapper | None = None
+    call: CallConfig | None = None
+    delay_seconds: float | None = None
+    delay_text: str | None = None
+    cases: tuple[CompiledCase, ...] = ()
+    retry: RetryConfig = field(default_factory=RetryConfig)
+
+
+@dataclass(frozen=True)
+class CompiledWorkflow:
+    name: str
+    config: WorkflowConfig
+    steps: tuple[CompiledStep, ...]
+    snapshot: dict[str, Any]
+
+
+def snapshot(config: WorkflowConfig) -> dict[str, Any]:
+    """The definition as stored with each run (JSON, keys as written in cauce.yml)."""
+    data: dict[str, Any] = config.model_dump(mode="json", by_alias=True, exclude_none=True)
+    return data
+
+
+def compile_step(step: StepConfig) -> CompiledStep:
+    kind = step.kind
+    if kind == "filter":
+        assert step.filter is not None
+        return CompiledStep(step.id, kind, condition=parse_condition(step.filter))
+    if kind == "set":
+        return CompiledStep(step.id, kind, render=compile_value(step.set, f"{step.id}.set"))
+    if kind == "map":
+        return CompiledStep(step.id, kind, mapper=Mapper.from_spec(step.map))
+    if kind in ("action", "lookup"):
+        call = step.action if kind == "action" else step.lookup
+        assert call is not None
+        return CompiledStep(
+            step.id,
+            kind,
+            call=call,
+            render=compile_value(call.with_, f"{step.id}.with"),
+            retry=step.retry or RetryConfig(),
+        )
+    if kind == "delay":
+        assert step.delay is not None
+        return CompiledStep(
+            step.id, kind, delay_seconds=parse_duration(step.delay), delay_text=step.delay
+        )
+    cases = []
+    for case in step.branch or []:
+        condition = parse_condition(case.when) if case.when is not None else None
+        cases.append(
+            CompiledCase(
+                case.when if case.when is not None else "otherwise",
+                condition,
+                tuple(compile_step(s) for s in case.body),
+            )
+        )
+    return CompiledStep(step.id, "branch", cases=tuple(cases))
+
+
+def compile_workflow(name: str, config: WorkflowConfig) -> CompiledWorkflow:
+    """Compile ``config``; raises ``ExpressionError``, ``ConditionSyntaxError`` or
+    ``MappingSpecError`` (``cauce validate`` reports these before any run)."""
+    return CompiledWorkflow(
+        name, config, tuple(compile_step(s) for s in config.steps), snapshot(config)
+    )
+
+
+class DefinitionCache:
+    """Compiled workflows by the hash of their snapshot: a run replayed with its original
+    definition, or thousands of runs of one definition, compile it once."""
+
+    def __init__(self, size: int = 64) -> None:
+        self._size = size
+        self._items: dict[str, CompiledWorkflow] = {}
+        self._lock = threading.Lock()
+
+    def get(self, name: str, definition: dict[str, Any] | WorkflowConfig) -> CompiledWorkflow:
+        config = (
+            definition
+            if isinstance(definition, WorkflowConfig)
+            else WorkflowConfig.model_validate(definition)
+        )
+        data = snapshot(config)
+        digest = hashlib.sha256(
+            (name + json.dumps(data, sort_keys=True, default=str)).encode()
+        ).hexdigest()
+        with self._lock:
+            found = self._items.get(digest)
+        if found is not None:
+            return found
+        compiled = compile_workflow(name, config)
+        with self._lock:
+            if len(self._items) >= self._size:
+                self._items.pop(next(iter(self._items)))
+            self._items[digest] = compiled
+        return compiled

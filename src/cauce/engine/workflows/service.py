@@ -1,0 +1,328 @@
+"""The workflow service: runs as jobs, test runs, replays and the run log.
+
+Faces (CLI, server) and the job executors call this. Its rules:
+
+- a run is owned by one job at a time (``workflow_runs.job_id``); any other
+  job for it (a stale duplicate, a take-over of a finished job) does nothing;
+- a run that must wait — a ``delay`` step, or a retry backoff — ends its job
+  and leaves a continuation job due at the wake-up time, committed together
+  with the run's new state: waiting holds no thread and survives restarts;
+- a replay is a new run (``replay_of``) of the same event that starts where
+  the old one stopped, with the outputs of the steps that had succeeded,
+  using the current definition or the original one.
+"""
+
+from __future__ import annotations
+
+import difflib
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from cauce.config.models import Config
+from cauce.config.workflows import WorkflowConfig
+from cauce.engine.jobs import Job, JobContext, JobInterrupted, JobQueue
+from cauce.engine.workflows.connections import ActionPool
+from cauce.engine.workflows.context import event_context, jsonable
+from cauce.engine.workflows.definition import CompiledWorkflow, DefinitionCache, snapshot
+from cauce.engine.workflows.intake import (
+    RUN_JOB_ATTEMPTS,
+    WORKFLOW_JOB,
+    AcceptResult,
+    accept_event,
+    run_dedupe_key,
+)
+from cauce.engine.workflows.runtime import (
+    RunOutcome,
+    RunState,
+    StepRecord,
+    WorkflowRuntime,
+    utcnow,
+)
+from cauce.errors import CauceError
+from cauce.mapping.condition_ast import ConditionError
+from cauce.mapping.expressions import ExpressionError
+from cauce.mapping.mapper import MappingSpecError
+from cauce.sdk.registry import Registry
+from cauce.sdk.triggers import Event
+from cauce.store.database import write_transaction
+from cauce.store.store import Store
+from cauce.store.workflows import (
+    FINAL_RUN_STATUSES,
+    WorkflowRunRecord,
+    WorkflowStepRecord,
+    WorkflowStore,
+    create_run,
+    hand_run_to_job,
+)
+
+REPLAYABLE = ("failed", "dead", "filtered")
+
+
+class WorkflowError(CauceError):
+    """A workflow cannot be found, tested or replayed as asked."""
+
+
+@dataclass
+class TestResult:
+    """What ``cauce workflow test`` shows: the outcome and every step attempt."""
+
+    workflow: str
+    outcome: RunOutcome
+    steps: list[StepRecord] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+    dry_run: bool = False
+
+
+class _MemoryRecorder:
+    def __init__(self) -> None:
+        self.records: list[StepRecord] = []
+
+    def step(self, record: StepRecord, state: RunState) -> None:
+        self.records.append(record)
+
+
+class _StoreRecorder:
+    def __init__(self, store: WorkflowStore, run_id: int) -> None:
+        self.store = store
+        self.run_id = run_id
+
+    def step(self, record: StepRecord, state: RunState) -> None:
+        self.store.record_step(
+            self.run_id,
+            {
+                "path": record.path,
+                "kind": record.kind,
+                "status": record.status,
+                "input": record.input,
+                "output": record.output,
+                "error": record.error,
+                "attempt": record.attempt,
+                "started_at": record.started_at,
+                "finished_at": record.finished_at,
+                "duration_ms": record.duration_ms,
+            },
+            state.to_json(),
+        )
+
+
+class WorkflowService:
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        registry: Registry,
+        queue: JobQueue,
+        base_dir: Path | None = None,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.queue = queue
+        self.runs_store = WorkflowStore(store.engine)
+        self.actions = ActionPool(config, registry, base_dir)
+        self.definitions = DefinitionCache()
+        self.clock = clock
+
+    # -- definitions ------------------------------------------------------------------------
+
+    def names(self) -> list[str]:
+        return sorted(self.config.workflows)
+
+    def definition(self, name: str) -> WorkflowConfig:
+        try:
+            return self.config.workflows[name]
+        except KeyError:
+            close = difflib.get_close_matches(name, self.config.workflows, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            known = ", ".join(self.names()) or "none"
+            raise WorkflowError(f"no workflow named {name!r}{hint} (defined: {known})") from None
+
+    def snapshot(self, name: str) -> dict[str, Any]:
+        return snapshot(self.definition(name))
+
+    def compiled(self, name: str) -> CompiledWorkflow:
+        return self.definitions.get(name, self.definition(name))
+
+    # -- events -----------------------------------------------------------------------------
+
+    def accept(self, name: str, events: list[Event]) -> list[AcceptResult]:
+        """Accept events for a workflow in one transaction (triggers other than webhooks)."""
+        definition = self.snapshot(name)
+        with write_transaction(self.store.engine) as conn:
+            return [accept_event(conn, self.queue, name, event, definition) for event in events]
+
+    # -- running ----------------------------------------------------------------------------
+
+    def handle_job(self, job: Job, ctx: JobContext) -> dict[str, Any]:
+        """Job handler for kind ``workflow``: run (or resume) the run named in the payload."""
+        run_id = int(job.payload["run_id"])
+        run = self.runs_store.get_run(run_id)
+        if run is None:
+            return {"run_id": run_id, "skipped": "the run no longer exists"}
+        if run.status in FINAL_RUN_STATUSES:
+            return {"run_id": run_id, "status": run.status}
+        if not self.runs_store.start_run(run_id, job.id, self.clock()):
+            return {"run_id": run_id, "skipped": f"run is owned by job {run.job_id}"}
+        try:
+            workflow = self.definitions.get(run.workflow, run.definition)
+        except (CauceError, ExpressionError, ConditionError, MappingSpecError, ValueError) as exc:
+            error = f"the run's definition cannot be used: {exc}"
+            self.runs_store.finish_run(run_id, "failed", error=error, now=self.clock())
+            return {"run_id": run_id, "status": "failed"}
+        state = RunState.from_json(run.context)
+        runtime = WorkflowRuntime(
+            workflow,
+            self.actions,
+            _StoreRecorder(self.runs_store, run_id),
+            clock=self.clock,
+            should_stop=lambda: ctx.should_stop,
+        )
+        outcome = runtime.run(state)
+        if outcome.status == "interrupted":
+            raise JobInterrupted(f"workflow run {run_id} stopped before step {outcome.step}")
+        if outcome.status == "waiting":
+            self._continue_later(run_id, run.attempts + 1, outcome)
+        else:
+            self.runs_store.finish_run(
+                run_id, outcome.status, error=outcome.error, step=outcome.step, now=self.clock()
+            )
+        return {"run_id": run_id, "status": outcome.status, "step": outcome.step}
+
+    def _continue_later(self, run_id: int, wakeup: int, outcome: RunOutcome) -> None:
+        wake_at = outcome.wake_at or self.clock()
+        with write_transaction(self.store.engine) as conn:
+            job_id, _ = self.queue.enqueue_in(
+                conn,
+                WORKFLOW_JOB,
+                {"run_id": run_id},
+                dedupe_key=f"{run_dedupe_key(run_id)}:wake:{wakeup}",
+                run_after=wake_at,
+                max_attempts=RUN_JOB_ATTEMPTS,
+            )
+            hand_run_to_job(
+                conn,
+                run_id,
+                job_id,
+                status="waiting",
+                wake_at=wake_at,
+                error=outcome.error,
+                current_step=outcome.step,
+            )
+
+    def test(self, name: str, event: Event, *, dry_run: bool = False) -> TestResult:
+        """Run a workflow's steps now on ``event``, recording nothing in the store.
+
+        Lookups and actions call the real connections, unless ``dry_run``: then
+        actions are not sent and the result shows what each would have sent.
+        Delays are skipped. The trigger is not involved.
+        """
+        workflow = self.compiled(name)
+        if not event.id:
+            event = Event(
+                f"test-{uuid.uuid4().hex[:12]}",
+                event.type,
+                event.data,
+                event.occurred_at,
+                event.source,
+            )
+        definition = workflow.config
+        state = RunState(event=event_context(event), vars=jsonable(definition.vars))
+        recorder = _MemoryRecorder()
+        runtime = WorkflowRuntime(
+            workflow, self.actions, recorder, clock=self.clock, dry_run=dry_run, skip_delays=True
+        )
+        outcome = runtime.run(state)
+        return TestResult(name, outcome, recorder.records, dict(state.steps), dry_run)
+
+    # -- replay -----------------------------------------------------------------------------
+
+    def replay(self, run_id: int, *, use_original_definition: bool = False) -> int:
+        """Start a new run of ``run_id``'s event from the step where it stopped; its id."""
+        run = self.runs_store.get_run(run_id)
+        if run is None:
+            raise WorkflowError(f"there is no workflow run {run_id} (see `cauce workflow runs`)")
+        if run.status not in REPLAYABLE:
+            raise WorkflowError(
+                f"run {run_id} of {run.workflow!r} is {run.status}; only failed, dead or "
+                "filtered runs are replayed"
+            )
+        definition = run.definition if use_original_definition else self.snapshot(run.workflow)
+        self.definitions.get(run.workflow, definition)
+        state = RunState.from_json(run.context)
+        stopped = run.current_step
+        if stopped is not None and stopped in state.done:
+            state.done = state.done[: state.done.index(stopped)]
+        if stopped is not None:
+            state.attempts.pop(stopped, None)
+        state.delays = {}
+        keep = set(state.done)
+        state.branches = {path: taken for path, taken in state.branches.items() if path in keep}
+        with write_transaction(self.store.engine) as conn:
+            new_id = create_run(
+                conn,
+                run.workflow,
+                run.event_row_id,
+                definition,
+                state.to_json(),
+                replay_of=run.id,
+                now=self.clock(),
+            )
+            job_id, _ = self.queue.enqueue_in(
+                conn,
+                WORKFLOW_JOB,
+                {"run_id": new_id},
+                dedupe_key=run_dedupe_key(new_id),
+                max_attempts=RUN_JOB_ATTEMPTS,
+            )
+            hand_run_to_job(conn, new_id, job_id)
+        return new_id
+
+    def replay_failed(
+        self,
+        since: timedelta,
+        *,
+        workflow: str | None = None,
+        use_original_definition: bool = False,
+    ) -> list[tuple[int, int]]:
+        """Replay every failed or dead run created within ``since`` that has no replay yet;
+        ``(old run id, new run id)`` pairs."""
+        if workflow is not None:
+            self.definition(workflow)
+        cutoff = self.clock() - since
+        replayed = []
+        for status in ("failed", "dead"):
+            for run in self.runs_store.list_runs(workflow, status=status, since=cutoff, limit=None):
+                if self.runs_store.replays_of(run.id):
+                    continue
+                replayed.append(
+                    (run.id, self.replay(run.id, use_original_definition=use_original_definition))
+                )
+        return sorted(replayed)
+
+    # -- inspecting -------------------------------------------------------------------------
+
+    def runs(
+        self,
+        name: str | None = None,
+        *,
+        status: str | None = None,
+        since: datetime | None = None,
+        limit: int = 50,
+    ) -> list[WorkflowRunRecord]:
+        if name is not None and name not in self.config.workflows:
+            self.definition(name)
+        return self.runs_store.list_runs(name, status=status, since=since, limit=limit)
+
+    def show(self, run_id: int) -> tuple[WorkflowRunRecord, list[WorkflowStepRecord]]:
+        run = self.runs_store.get_run(run_id)
+        if run is None:
+            raise WorkflowError(f"there is no workflow run {run_id} (see `cauce workflow runs`)")
+        return run, self.runs_store.steps(run_id)
+
+    def close(self) -> None:
+        self.actions.close()

@@ -1,0 +1,397 @@
+"""Workflow persistence: events, runs, step attempts, trigger state.
+
+- ``events``: one row per (workflow, provider event id). The unique key is
+  what turns a provider's retried delivery into a recognised duplicate.
+- ``workflow_runs``: a run keeps the definition it started with (for replay),
+  its context (step outputs and progress), where it stopped, and which job
+  currently owns it (``job_id``): a job that is not the owner leaves the run
+  alone, so a stale or duplicated job can never run a step twice in parallel.
+- ``workflow_steps``: every attempt of every step, with input, output,
+  error, timing — the run log, backoff included.
+- ``workflow_triggers``: per workflow, the poll checkpoint with its bounded
+  list of seen item ids, and the last schedule instant fired.
+
+Functions taking a ``conn`` run inside the caller's transaction (the webhook
+receiver commits an event, its run and its job together); :class:`WorkflowStore`
+methods open their own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
+
+from cauce.errors import StoreError
+from cauce.store.database import write_transaction
+from cauce.store.models import events, workflow_runs, workflow_steps, workflow_triggers
+
+RUN_STATUSES = ("queued", "running", "waiting", "succeeded", "filtered", "failed", "dead")
+FINAL_RUN_STATUSES = ("succeeded", "filtered", "failed", "dead")
+ERROR_MAX = 4000
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    id: int
+    workflow: str
+    event_id: str
+    type: str
+    data: dict[str, Any]
+    received_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class WorkflowRunRecord:
+    id: int
+    workflow: str
+    event_row_id: int | None
+    status: str
+    definition: dict[str, Any]
+    context: dict[str, Any]
+    current_step: str | None
+    attempts: int
+    job_id: int | None
+    wake_at: datetime | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    error: str | None
+    replay_of: int | None
+
+    @property
+    def event_id(self) -> str:
+        return str((self.context.get("event") or {}).get("id", ""))
+
+
+@dataclass(frozen=True, slots=True)
+class WorkflowStepRecord:
+    id: int
+    run_id: int
+    path: str
+    kind: str
+    status: str
+    input: Any
+    output: Any
+    error: str | None
+    attempt: int
+    started_at: datetime
+    finished_at: datetime | None
+    duration_ms: int | None
+
+
+# -- inside the caller's transaction ------------------------------------------------------------
+
+
+def insert_event(
+    conn: Connection,
+    workflow: str,
+    event_id: str,
+    type_: str,
+    data: dict[str, Any],
+    received_at: datetime | None = None,
+) -> int | None:
+    """Keep an event; its row id, or None when this workflow already has that event id."""
+    values = {
+        "workflow": workflow,
+        "event_id": event_id,
+        "type": type_,
+        "data": data,
+        "received_at": received_at or utcnow(),
+    }
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        statement: Any = postgresql.insert(events)
+    elif dialect == "sqlite":
+        statement = sqlite.insert(events)
+    else:
+        raise StoreError(f"workflows need a SQLite or PostgreSQL store, not {dialect}")
+    statement = statement.values(**values).on_conflict_do_nothing(
+        index_elements=["workflow", "event_id"]
+    )
+    row_id = conn.execute(statement.returning(events.c.id)).scalar_one_or_none()
+    return None if row_id is None else int(row_id)
+
+
+def create_run(
+    conn: Connection,
+    workflow: str,
+    event_row_id: int | None,
+    definition: dict[str, Any],
+    context: dict[str, Any],
+    *,
+    status: str = "queued",
+    replay_of: int | None = None,
+    now: datetime | None = None,
+) -> int:
+    inserted = conn.execute(
+        sa.insert(workflow_runs)
+        .values(
+            workflow=workflow,
+            event_row_id=event_row_id,
+            status=status,
+            definition=definition,
+            context=context,
+            attempts=0,
+            created_at=now or utcnow(),
+            replay_of=replay_of,
+        )
+        .returning(workflow_runs.c.id)
+    )
+    return int(inserted.scalar_one())
+
+
+def hand_run_to_job(
+    conn: Connection,
+    run_id: int,
+    job_id: int,
+    *,
+    status: str | None = None,
+    wake_at: datetime | None = None,
+    error: str | None = None,
+    current_step: str | None = None,
+) -> None:
+    """Make ``job_id`` the run's owner (and optionally set its waiting state)."""
+    values: dict[str, Any] = {"job_id": job_id, "wake_at": wake_at}
+    if status is not None:
+        values.update(status=status, error=_clip(error), current_step=current_step)
+    conn.execute(sa.update(workflow_runs).where(workflow_runs.c.id == run_id).values(**values))
+
+
+def _clip(text: str | None) -> str | None:
+    return text if text is None or len(text) <= ERROR_MAX else text[: ERROR_MAX - 1] + "…"
+
+
+# -- own transactions -----------------------------------------------------------------------------
+
+
+class WorkflowStore:
+    """Runs, steps, events and trigger state in the store's database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def get_run(self, run_id: int) -> WorkflowRunRecord | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(workflow_runs).where(workflow_runs.c.id == run_id)
+            ).one_or_none()
+        return None if row is None else _run(row)
+
+    def get_event(self, row_id: int) -> EventRecord | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(events).where(events.c.id == row_id)).one_or_none()
+        if row is None:
+            return None
+        return EventRecord(
+            row.id, row.workflow, row.event_id, row.type, dict(row.data or {}), row.received_at
+        )
+
+    def start_run(self, run_id: int, job_id: int, now: datetime | None = None) -> bool:
+        """Mark the run running for ``job_id``; False when another job owns it or it is over."""
+        now = now or utcnow()
+        with write_transaction(self.engine) as conn:
+            done = conn.execute(
+                sa.update(workflow_runs)
+                .where(
+                    workflow_runs.c.id == run_id,
+                    workflow_runs.c.job_id == job_id,
+                    workflow_runs.c.status.notin_(FINAL_RUN_STATUSES),
+                )
+                .values(
+                    status="running",
+                    attempts=workflow_runs.c.attempts + 1,
+                    started_at=sa.func.coalesce(workflow_runs.c.started_at, now),
+                    wake_at=None,
+                )
+            )
+            return done.rowcount == 1
+
+    def record_step(self, run_id: int, step: dict[str, Any], context: dict[str, Any]) -> None:
+        """Keep one step attempt and the run's new context, together."""
+        with write_transaction(self.engine) as conn:
+            self.record_step_in(conn, run_id, step, context)
+
+    def record_step_in(
+        self, conn: Connection, run_id: int, step: dict[str, Any], context: dict[str, Any]
+    ) -> None:
+        conn.execute(
+            sa.insert(workflow_steps).values(
+                run_id=run_id, **{**step, "error": _clip(step.get("error"))}
+            )
+        )
+        conn.execute(
+            sa.update(workflow_runs)
+            .where(workflow_runs.c.id == run_id)
+            .values(context=context, current_step=step["path"])
+        )
+
+    def finish_run(
+        self,
+        run_id: int,
+        status: str,
+        *,
+        error: str | None = None,
+        step: str | None = None,
+        now: datetime | None = None,
+    ) -> None:
+        with write_transaction(self.engine) as conn:
+            self.finish_run_in(conn, run_id, status, error=error, step=step, now=now)
+
+    def finish_run_in(
+        self,
+        conn: Connection,
+        run_id: int,
+        status: str,
+        *,
+        error: str | None = None,
+        step: str | None = None,
+        now: datetime | None = None,
+    ) -> None:
+        conn.execute(
+            sa.update(workflow_runs)
+            .where(workflow_runs.c.id == run_id)
+            .values(
+                status=status,
+                error=_clip(error),
+                current_step=step,
+                finished_at=now or utcnow(),
+                wake_at=None,
+            )
+        )
+
+    def steps(self, run_id: int) -> list[WorkflowStepRecord]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(workflow_steps)
+                .where(workflow_steps.c.run_id == run_id)
+                .order_by(workflow_steps.c.id)
+            ).all()
+        return [
+            WorkflowStepRecord(
+                r.id,
+                r.run_id,
+                r.path,
+                r.kind,
+                r.status,
+                r.input,
+                r.output,
+                r.error,
+                r.attempt,
+                r.started_at,
+                r.finished_at,
+                r.duration_ms,
+            )
+            for r in rows
+        ]
+
+    def list_runs(
+        self,
+        workflow: str | None = None,
+        *,
+        status: str | None = None,
+        since: datetime | None = None,
+        limit: int | None = 50,
+    ) -> list[WorkflowRunRecord]:
+        """Runs newest first."""
+        if status is not None and status not in RUN_STATUSES:
+            raise StoreError(
+                f"unknown run status {status!r}; expected one of {', '.join(RUN_STATUSES)}"
+            )
+        query = sa.select(workflow_runs).order_by(workflow_runs.c.id.desc())
+        if workflow is not None:
+            query = query.where(workflow_runs.c.workflow == workflow)
+        if status is not None:
+            query = query.where(workflow_runs.c.status == status)
+        if since is not None:
+            query = query.where(workflow_runs.c.created_at >= since)
+        if limit is not None:
+            query = query.limit(limit)
+        with self.engine.connect() as conn:
+            return [_run(row) for row in conn.execute(query)]
+
+    def count_by_status(self) -> dict[str, dict[str, int]]:
+        """workflow -> status -> number of runs."""
+        query = sa.select(
+            workflow_runs.c.workflow, workflow_runs.c.status, sa.func.count()
+        ).group_by(workflow_runs.c.workflow, workflow_runs.c.status)
+        counts: dict[str, dict[str, int]] = {}
+        with self.engine.connect() as conn:
+            for workflow, status, number in conn.execute(query):
+                counts.setdefault(workflow, {})[status] = int(number)
+        return counts
+
+    def replays_of(self, run_id: int) -> list[int]:
+        with self.engine.connect() as conn:
+            return [
+                int(i)
+                for i in conn.execute(
+                    sa.select(workflow_runs.c.id).where(workflow_runs.c.replay_of == run_id)
+                ).scalars()
+            ]
+
+    # -- trigger state --------------------------------------------------------------------
+
+    def trigger_state(self, workflow: str) -> tuple[dict[str, Any] | None, datetime | None, bool]:
+        """(state, last_fired_at, exists) of a workflow's trigger."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(workflow_triggers).where(workflow_triggers.c.workflow == workflow)
+            ).one_or_none()
+        if row is None:
+            return None, None, False
+        return (dict(row.state) if row.state is not None else None), row.last_fired_at, True
+
+
+def lock_trigger(conn: Connection, workflow: str) -> sa.Row[Any] | None:
+    query = sa.select(workflow_triggers).where(workflow_triggers.c.workflow == workflow)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    return conn.execute(query).one_or_none()
+
+
+def save_trigger(
+    conn: Connection,
+    workflow: str,
+    *,
+    state: dict[str, Any] | None,
+    last_fired_at: datetime | None,
+    exists: bool,
+) -> None:
+    values = {"state": state, "last_fired_at": last_fired_at, "updated_at": utcnow()}
+    if exists:
+        conn.execute(
+            sa.update(workflow_triggers)
+            .where(workflow_triggers.c.workflow == workflow)
+            .values(**values)
+        )
+    else:
+        conn.execute(sa.insert(workflow_triggers).values(workflow=workflow, **values))
+
+
+def _run(row: sa.Row[Any]) -> WorkflowRunRecord:
+    return WorkflowRunRecord(
+        id=row.id,
+        workflow=row.workflow,
+        event_row_id=row.event_row_id,
+        status=row.status,
+        definition=dict(row.definition or {}),
+        context=dict(row.context or {}),
+        current_step=row.current_step,
+        attempts=row.attempts,
+        job_id=row.job_id,
+        wake_at=row.wake_at,
+        created_at=row.created_at,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        error=row.error,
+        replay_of=row.replay_of,
+    )
