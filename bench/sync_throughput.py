@@ -172,7 +172,8 @@ def main() -> None:
         t0 = time.monotonic()
         write_csv(csv_path, args.rows, set())
         print(
-            f"generated {args.rows:,} rows ({csv_path.stat().st_size / 1e6:.0f} MB) in {time.monotonic() - t0:.1f}s"
+            f"generated {args.rows:,} rows ({csv_path.stat().st_size / 1e6:.0f} MB) "
+            f"in {time.monotonic() - t0:.1f}s"
         )
         config = base / "cauce.yml"
         config.write_text(
@@ -186,7 +187,8 @@ def main() -> None:
         for sync in ("to_null", "to_sqlite"):
             results.append((f"{args.change:.0%} changed", sync, run_measured(config, sync)))
         print(
-            f"\n{'phase':<14} {'sync':<10} {'read':>10} {'written':>9} {'seconds':>8} {'records/s':>10} {'peak RSS':>9}"
+            f"\n{'phase':<14} {'sync':<10} {'read':>10} {'written':>9} {'seconds':>8} "
+            f"{'records/s':>10} {'peak RSS':>9}"
         )
         for phase, sync, r in results:
             counts = r["counts"]  # type: ignore[index]
@@ -197,7 +199,7 @@ def main() -> None:
                 f"{counts['read'] / secs:>10,.0f} {float(r['peak_rss_mb']):>7.0f}MB"  # type: ignore[index,arg-type]
             )
         expected = len(changed)
-        for phase, sync, r in results[2:]:
+        for _phase, sync, r in results[2:]:
             counts = r["counts"]  # type: ignore[index]
             written = counts["created"] + counts["updated"]  # type: ignore[index]
             verdict = (

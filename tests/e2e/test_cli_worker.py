@@ -58,7 +58,7 @@ def test_worker_runs_a_queued_sync_job_and_stops_on_sigterm(tmp_path: Path) -> N
             time.sleep(0.2)
     finally:
         worker.send_signal(signal.SIGTERM)
-        out, err = worker.communicate(timeout=60)
+        _, err = worker.communicate(timeout=60)
     assert worker.returncode == 0, err
     with sqlite3.connect(tmp_path / "warehouse.db") as db:
         assert db.execute("SELECT count(*) FROM contacts").fetchone() == (2,)

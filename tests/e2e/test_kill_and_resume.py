@@ -1,4 +1,4 @@
-"""kill -9 during a 1,000,000-row sync, then a restart: the destination converges to exactly the source."""
+"""kill -9 during a 1,000,000-row sync, then a restart: the destination converges to the source."""
 
 from __future__ import annotations
 
@@ -100,7 +100,8 @@ def test_kill_9_during_a_large_sync_and_a_restart_converge_to_exactly_the_source
         mismatches = 0
         for i, (email, first_name, city, total) in enumerate(
             db.execute(
-                "SELECT email, first_name, city, total_spent FROM contacts ORDER BY CAST(substr(email, 5, instr(email, '@') - 5) AS INTEGER)"
+                "SELECT email, first_name, city, total_spent FROM contacts "
+                "ORDER BY CAST(substr(email, 5, instr(email, '@') - 5) AS INTEGER)"
             )
         ):
             expected = (

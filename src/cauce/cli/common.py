@@ -18,7 +18,9 @@ err_console = Console(stderr=True)
 
 ConfigOption = Annotated[
     str | None,
-    typer.Option("--config", "-c", help="Path to cauce.yml (default: $CAUCE_CONFIG or ./cauce.yml)."),
+    typer.Option(
+        "--config", "-c", help="Path to cauce.yml (default: $CAUCE_CONFIG or ./cauce.yml)."
+    ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 

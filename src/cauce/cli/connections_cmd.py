@@ -39,7 +39,7 @@ def test_command(
     json_out: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:
-    """Connect and check credentials, account and permissions; explain any problem in plain words."""
+    """Connect and check credentials, account and permissions; explain problems in plain words."""
     with user_errors():
         application = bootstrap(config)
         try:

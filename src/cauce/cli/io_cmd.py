@@ -70,7 +70,7 @@ def import_command(
     json_out: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:
-    """Import a CSV file into a connection's object, reporting every bad row with its line and reason."""
+    """Import a CSV file into a connection's object; every bad row is reported with its line."""
     with user_errors():
         application = bootstrap(config)
         try:

@@ -27,7 +27,9 @@ class RunProgress:
             console=console,
             transient=False,
         )
-        self._task = self._progress.add_task(title, total=None, read=0, written=0, unchanged=0, rejected=0, rate=0.0)
+        self._task = self._progress.add_task(
+            title, total=None, read=0, written=0, unchanged=0, rejected=0, rate=0.0
+        )
 
     def update(self, counts: dict[str, int]) -> None:
         if not self.enabled:
@@ -48,7 +50,10 @@ class RunProgress:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         if self.enabled:
             self._progress.stop()

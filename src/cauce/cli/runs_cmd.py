@@ -37,9 +37,14 @@ def list_command(
     for r in runs:
         c = r.counts or {}
         table.add_row(
-            str(r.id), r.sync, r.status + (" (dry)" if r.dry_run else ""), str(r.started_at)[:19],
-            str(r.finished_at or "")[:19], f"{c.get('read', 0):,}",
-            f"{c.get('created', 0) + c.get('updated', 0):,}", f"{c.get('rejected', 0):,}",
+            str(r.id),
+            r.sync,
+            r.status + (" (dry)" if r.dry_run else ""),
+            str(r.started_at)[:19],
+            str(r.finished_at or "")[:19],
+            f"{c.get('read', 0):,}",
+            f"{c.get('created', 0) + c.get('updated', 0):,}",
+            f"{c.get('rejected', 0):,}",
         )
     console.print(table)
 
@@ -48,10 +53,13 @@ def list_command(
 def show_command(
     run_id: Annotated[int, typer.Argument(help="Run id (see `cauce runs list`).")],
     status: Annotated[
-        str | None, typer.Option(help="Only rows with this status: rejected, skipped, duplicate, archived.")
+        str | None,
+        typer.Option(help="Only rows with this status: rejected, skipped, duplicate, archived."),
     ] = None,
     limit: Annotated[int, typer.Option(help="How many rows to show.")] = 50,
-    csv_path: Annotated[Path | None, typer.Option("--csv", help="Write the rejected rows to this CSV file.")] = None,
+    csv_path: Annotated[
+        Path | None, typer.Option("--csv", help="Write the rejected rows to this CSV file.")
+    ] = None,
     json_out: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:

@@ -143,7 +143,10 @@ def _claim_and_run(
             )
         if not waited_note and not quiet:
             if current.status == "queued":
-                message = f"sync {name!r} is queued for a retry at {current.run_after:%H:%M:%S}; waiting..."
+                message = (
+                    f"sync {name!r} is queued for a retry at {current.run_after:%H:%M:%S}; "
+                    "waiting..."
+                )
             else:
                 until = (
                     f"{current.lease_expires_at:%H:%M:%S}" if current.lease_expires_at else "soon"
@@ -164,7 +167,8 @@ def _print_outcome(outcome: RunOutcome, rejects_path: Path | None) -> None:
     state = "[green]succeeded[/]" if outcome.status == "succeeded" else "[red]failed[/]"
     resumed = " (resumed after an interruption)" if outcome.resumed else ""
     console.print(
-        f"{head} {outcome.run_id} of sync [bold]{outcome.sync}[/] {state}{resumed} in {outcome.seconds:.1f}s"
+        f"{head} {outcome.run_id} of sync [bold]{outcome.sync}[/] {state}{resumed} "
+        f"in {outcome.seconds:.1f}s"
     )
     table = Table(show_header=True, header_style="bold")
     table.add_column("outcome")

@@ -17,7 +17,9 @@ app = typer.Typer()
 @app.command("worker")
 def worker_command(
     threads: Annotated[int, typer.Option(help="Jobs run at the same time.")] = 2,
-    schedule: Annotated[bool, typer.Option(help="Also enqueue syncs whose cron schedule is due.")] = True,
+    schedule: Annotated[
+        bool, typer.Option(help="Also enqueue syncs whose cron schedule is due.")
+    ] = True,
     config: ConfigOption = None,
 ) -> None:
     """Run jobs (sync runs) from the store's queue; take over jobs of crashed workers."""

@@ -82,7 +82,8 @@ class Connections:
                 f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
             )
             raise SyncError(
-                f"connection {name!r} ({connector}): invalid config: {problems} (run `cauce validate`)"
+                f"connection {name!r} ({connector}): invalid config: {problems} "
+                "(run `cauce validate`)"
             ) from None
 
     def test(self, name: str) -> CheckResult:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-
 _NESTED = (dict, list, tuple, set, frozenset)
 
 

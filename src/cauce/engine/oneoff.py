@@ -39,7 +39,8 @@ def parse_map_options(items: list[str]) -> dict[str, Any] | None:
     for item in items:
         if "=" not in item:
             raise SyncError(
-                f"--map expects DESTINATION=SOURCE (e.g. merge_fields.FNAME=first_name), got {item!r}"
+                "--map expects DESTINATION=SOURCE (e.g. merge_fields.FNAME=first_name), "
+                f"got {item!r}"
             )
         dest, src = (part.strip() for part in item.split("=", 1))
         if not dest or not src:

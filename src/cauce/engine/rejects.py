@@ -14,7 +14,7 @@ PAGE = 1000
 def export_rejects(
     store: Store, run_id: int, path: str | Path, statuses: tuple[str, ...] = ("rejected",)
 ) -> int:
-    """Write ``line, key, status, reason, raw`` rows of a run to ``path`` atomically; return the count."""
+    """Write a run's rejected rows (line, key, status, reason, raw) to ``path`` atomically."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + ".tmp")

@@ -13,6 +13,7 @@ Guarantees, in order of importance:
 
 from __future__ import annotations
 
+import contextlib
 import random
 import time
 from collections.abc import Callable
@@ -335,7 +336,8 @@ class SyncRunner:
             percent = 100.0 * missing / max(total, 1)
             if percent > self.plan.max_delete_percent and not self.plan.force:
                 raise SyncError(
-                    f"mirror would remove {missing:,} of {total:,} destination records ({percent:.1f}%), "
+                    f"mirror would remove {missing:,} of {total:,} destination records "
+                    f"({percent:.1f}%), "
                     f"above the safety threshold of {self.plan.max_delete_percent:g}% "
                     f"(syncs.{self.plan.name}.mirror.max_delete_percent). Check the source; "
                     "re-run with --force to remove them anyway."
@@ -394,7 +396,7 @@ class SyncRunner:
 
     def _safe_commit_rows(self) -> None:
         if self._rows and not self.dry_run:
-            try:
+            with contextlib.suppress(Exception):  # the original error matters more
                 self.store.commit_batch(
                     self.run_id,
                     self.plan.name,
@@ -404,8 +406,6 @@ class SyncRunner:
                     counts=empty_counts(),
                     checkpoint=None,
                 )
-            except Exception:  # the original error matters more
-                pass
             self._rows = []
 
     def _count(self, key: str, n: int = 1) -> None:

@@ -9,6 +9,7 @@ flat at a cost of one query per batch.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import tempfile
@@ -61,10 +62,8 @@ class SeenKeys:
 
     def close(self) -> None:
         self._db.close()
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(self._path)
-        except OSError:
-            pass
 
 
 class KeySpool:
@@ -99,7 +98,5 @@ class KeySpool:
 
     def close(self) -> None:
         self._db.close()
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(self._path)
-        except OSError:
-            pass

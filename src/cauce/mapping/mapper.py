@@ -158,7 +158,8 @@ class Mapper:
 
         ``decimal_comma`` is the default for every numeric field (a field's own
         ``decimal_comma`` wins); ``date_format`` likewise for ``date`` fields (the
-        source's format, e.g. a CSV connection's ``date_format``). Raises :class:`MappingSpecError` listing
+        source's format, e.g. a CSV connection's ``date_format``).
+        Raises :class:`MappingSpecError` listing
         every problem when the spec is invalid.
         """
         if spec is None:

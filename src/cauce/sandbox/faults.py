@@ -62,7 +62,13 @@ class RequestLog:
             self.counts[key] += 1
             self.statuses[status] += 1
             self.recent.append(
-                {"method": method, "route": route, "path": path, "status": status, "at": time.time()}
+                {
+                    "method": method,
+                    "route": route,
+                    "path": path,
+                    "status": status,
+                    "at": time.time(),
+                }
             )
 
     def snapshot(self) -> dict[str, Any]:
@@ -138,7 +144,11 @@ class SandboxMiddleware:
         elif f.burst_429 > 0:
             with self._lock:
                 f.burst_429 -= 1
-            injected = (429, "Too Many Requests (sandbox burst)", {"Retry-After": str(f.retry_after)})
+            injected = (
+                429,
+                "Too Many Requests (sandbox burst)",
+                {"Retry-After": str(f.retry_after)},
+            )
         else:
             r_timeout, r_error = self._draw() if (f.timeout_rate or f.error_rate) else (1.0, 1.0)
             if r_timeout < f.timeout_rate:
@@ -146,12 +156,17 @@ class SandboxMiddleware:
                 injected = (504, "Gateway Timeout (sandbox)", {})
             elif r_error < f.error_rate:
                 statuses = f.error_statuses or [500]
-                status = statuses[int(r_error / max(f.error_rate, 1e-9) * len(statuses)) % len(statuses)]
+                status = statuses[
+                    int(r_error / max(f.error_rate, 1e-9) * len(statuses)) % len(statuses)
+                ]
                 injected = (status, "Internal error (sandbox fault)", {})
         if injected is not None:
             status, message, headers = injected
             content_type, body = self.error_body(status, message)
-            raw_headers = [(b"content-type", content_type.encode()), (b"content-length", str(len(body)).encode())]
+            raw_headers = [
+                (b"content-type", content_type.encode()),
+                (b"content-length", str(len(body)).encode()),
+            ]
             raw_headers += [(k.lower().encode(), v.encode()) for k, v in headers.items()]
             await send({"type": "http.response.start", "status": status, "headers": raw_headers})
             await send({"type": "http.response.body", "body": body})

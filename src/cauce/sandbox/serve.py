@@ -31,7 +31,9 @@ class ThreadedServer:
             app, host=host, port=self.port, log_level="warning", access_log=False, lifespan="off"
         )
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, name=f"sandbox:{self.port}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.run, name=f"sandbox:{self.port}", daemon=True
+        )
 
     @property
     def url(self) -> str:
@@ -54,6 +56,9 @@ class ThreadedServer:
         return self.start()
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.stop()

@@ -14,27 +14,31 @@ from cauce.sdk.records import LINE_FIELD, Record, Rejected, RowResult, RowStatus
 from cauce.sdk.registry import Registry, default_registry
 from cauce.sdk.sink import Sink
 from cauce.sdk.stream import Stream, StreamState
-from cauce.sdk.triggers import Event, MalformedWebhook, PollingTrigger, WebhookRequest, WebhookTrigger
+from cauce.sdk.triggers import (
+    Event,
+    MalformedWebhook,
+    PollingTrigger,
+    WebhookRequest,
+    WebhookTrigger,
+)
 
 __all__ = [
-    "Action",
-    "Event",
-    "MalformedWebhook",
-    "PollingTrigger",
-    "WebhookRequest",
-    "WebhookTrigger",
     "LINE_FIELD",
-    "Rejected",
+    "Action",
     "CheckResult",
     "Connection",
     "ConnectionFailed",
     "ConnectorError",
     "ConnectorSpec",
+    "Event",
     "FatalError",
+    "MalformedWebhook",
     "ObjectSpec",
     "PermanentRecordError",
+    "PollingTrigger",
     "Record",
     "Registry",
+    "Rejected",
     "RetryableError",
     "RowResult",
     "RowStatus",
@@ -42,6 +46,8 @@ __all__ = [
     "Stream",
     "StreamState",
     "UnknownObjectError",
+    "WebhookRequest",
+    "WebhookTrigger",
     "WriteMode",
     "default_registry",
 ]

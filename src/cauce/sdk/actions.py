@@ -29,5 +29,7 @@ class Action:
     def run(self, params: BaseModel, *, idempotency_key: str | None = None) -> dict[str, Any]:
         raise NotImplementedError
 
-    def __call__(self, params: dict[str, Any], *, idempotency_key: str | None = None) -> dict[str, Any]:
+    def __call__(
+        self, params: dict[str, Any], *, idempotency_key: str | None = None
+    ) -> dict[str, Any]:
         return self.run(self.input_model.model_validate(params), idempotency_key=idempotency_key)

@@ -14,9 +14,9 @@ from typing import Any
 from pydantic import BaseModel
 
 from cauce.errors import UnknownObjectError
+from cauce.sdk.actions import Action
 from cauce.sdk.records import WriteMode
 from cauce.sdk.sink import Sink
-from cauce.sdk.actions import Action
 from cauce.sdk.stream import Stream
 from cauce.sdk.triggers import PollingTrigger, WebhookTrigger
 
@@ -97,7 +97,9 @@ class ConnectorSpec:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def connect(self, config: dict[str, Any] | BaseModel) -> Connection:
-        model = config if isinstance(config, BaseModel) else self.config_model.model_validate(config)
+        model = (
+            config if isinstance(config, BaseModel) else self.config_model.model_validate(config)
+        )
         return self.factory(self, model)
 
     def secret_fields(self) -> list[str]:

@@ -76,7 +76,9 @@ class WebhookTrigger:
 
     def subscribe(self, target_url: str, event_types: tuple[str, ...] = ()) -> dict[str, Any]:
         """Register ``target_url`` with the provider; return what ``unsubscribe`` needs."""
-        raise NotImplementedError(f"trigger {self.name!r} cannot subscribe itself; configure the URL in the provider")
+        raise NotImplementedError(
+            f"trigger {self.name!r} cannot subscribe itself; configure the URL in the provider"
+        )
 
     def unsubscribe(self, subscription: dict[str, Any]) -> None:
         raise NotImplementedError(f"trigger {self.name!r} cannot unsubscribe itself")

@@ -1,4 +1,4 @@
-"""A source's own formats (a CSV connection's decimal comma and date format) apply to every field."""
+"""A source's own formats (a CSV connection's decimal comma, date format) apply to every field."""
 
 from __future__ import annotations
 
