@@ -17,7 +17,10 @@ a job that was running is taken over when its lease expires.
 from __future__ import annotations
 
 import logging
+import signal
 import threading
+from collections.abc import Sequence
+from types import FrameType
 from typing import Protocol
 
 import uvicorn
@@ -33,9 +36,9 @@ TICK_SECONDS = 1.0
 
 
 class Ticker(Protocol):
-    """A scheduler: ``tick()`` enqueues what is due and returns the new job ids."""
+    """A scheduler: ``tick()`` enqueues what is due and returns what it enqueued."""
 
-    def tick(self) -> list[int]: ...
+    def tick(self) -> Sequence[object]: ...
 
 
 def schedulers(application: App) -> list[Ticker]:
@@ -51,11 +54,30 @@ def _tick_until(stop: threading.Event, tickers: list[Ticker]) -> None:
     while not stop.is_set():
         for ticker in tickers:
             try:
-                for job_id in ticker.tick():
-                    log.info("scheduled job %s enqueued", job_id)
+                for fired in ticker.tick():
+                    log.info("scheduled: %s", fired)
             except Exception:
                 log.exception("a scheduler tick failed; trying again in %.0f s", TICK_SECONDS)
         stop.wait(TICK_SECONDS)
+
+
+def _keep_running_after_signals(server: uvicorn.Server) -> None:
+    """Let the shutdown below run after SIGTERM/SIGINT.
+
+    uvicorn handles these signals while it serves, then restores the previous
+    handlers and raises the signal again; with the default handlers that
+    would end the process before the executor is stopped. These handlers ask
+    uvicorn to stop (a second Ctrl-C forces it) and otherwise do nothing.
+    """
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        if server.should_exit and signum == signal.SIGINT:
+            server.force_exit = True
+        server.should_exit = True
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
 
 
 def serve(
@@ -91,6 +113,7 @@ def serve(
         name="cauce-scheduler",
         daemon=True,
     )
+    _keep_running_after_signals(server)
     executor.start()
     ticker.start()
     try:

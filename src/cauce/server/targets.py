@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from cauce.bootstrap import App
+from cauce.engine.workflows.definition import snapshot
 from cauce.errors import CauceError
 from cauce.sdk import Connection, Event, WebhookTrigger
 from cauce.server.generic import GenericWebhookTrigger
@@ -122,7 +123,7 @@ class ConfigTargets:
             trigger=trigger,
             secret=secret,
             event_types=frozenset(hook.events or ()),
-            definition=definition.model_dump(mode="json"),
+            definition=snapshot(definition),
         )
 
     def _trigger(self, workflow: str, connection_name: str, trigger_name: str) -> WebhookTrigger:

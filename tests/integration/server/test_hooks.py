@@ -1,4 +1,4 @@
-"""Webhooks reach ``/hooks/{workflow}`` over real HTTP: kept before the answer, or refused in JSON."""
+"""Webhooks reach ``/hooks/{workflow}`` over real HTTP: kept before the answer, or refused."""
 
 from __future__ import annotations
 
