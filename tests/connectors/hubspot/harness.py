@@ -21,6 +21,7 @@ def hubspot_config(base_url: str, **overrides: Any) -> dict[str, Any]:
         "base_url": base_url,
         "search_requests_per_second": 20.0,
         "requests_per_10s": 1000,
+        "index_lag_seconds": 0,
     }
     config.update(overrides)
     return config

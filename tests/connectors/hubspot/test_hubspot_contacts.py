@@ -112,3 +112,17 @@ def test_the_properties_stream_lists_custom_properties(portal: Portal, connect: 
     assert by_name["total_orders"]["type"] == "number"
     assert by_name["lifecyclestage"]["type"] == "enumeration"
     assert "email" in by_name
+
+
+def test_contacts_changed_within_the_index_lag_wait_for_the_next_run(
+    portal: Portal, connect: Connect
+) -> None:
+    lagging = connect(index_lag_seconds=60).stream("contacts", {"page_size": 20})
+    records = read_all(lagging)
+    assert len(records) == 60
+    state = lagging.checkpoint(records[-1])
+    target = records[0]["id"]
+    portal.admin.patch(f"/ui/contacts/{target}", json={"properties": {"city": "Ica"}})
+    assert read_all(lagging, state) == []
+    prompt = connect(index_lag_seconds=0).stream("contacts", {"page_size": 20})
+    assert [r["id"] for r in read_all(prompt, state)] == [target]

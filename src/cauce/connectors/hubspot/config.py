@@ -56,6 +56,13 @@ class HubSpotConfig(BaseModel):
         le=MAX_SEARCH_PAGE,
         description="Contacts per search request (at most 200).",
     )
+    index_lag_seconds: float = Field(
+        10.0,
+        ge=0,
+        description="Contacts modified in the last N seconds are left for the next run: "
+        "HubSpot's search index trails writes by a few seconds, and reading past a contact "
+        "not yet indexed would skip it for good.",
+    )
     retry_deadline: float = Field(
         300.0, gt=0, description="Seconds one request may spend in retries (5xx, throttling)."
     )
@@ -79,6 +86,7 @@ class StreamOptions:
 
     properties: tuple[str, ...] | None
     page_size: int
+    index_lag_seconds: float
 
 
 @dataclass(frozen=True)
@@ -111,7 +119,7 @@ def stream_options(config: HubSpotConfig, options: dict[str, Any] | None) -> Str
             f"HubSpot: option page_size must be a whole number from 1 to {MAX_SEARCH_PAGE}, "
             f"got {size!r}"
         )
-    return StreamOptions(_names(given.get("properties")), size)
+    return StreamOptions(_names(given.get("properties")), size, config.index_lag_seconds)
 
 
 def sink_options(options: dict[str, Any] | None) -> SinkOptions:

@@ -71,7 +71,11 @@ class HubSpotConnection(Connection):
         if name == "contact_events":
             return ContactEventsTrigger(self.client)
         if name == "contact_changes":
-            return ContactChangesTrigger(self.client, page_size=min(100, self.config.page_size))
+            return ContactChangesTrigger(
+                self.client,
+                page_size=min(100, self.config.page_size),
+                lag_seconds=self.config.index_lag_seconds,
+            )
         raise _unknown("trigger", name, list(TRIGGERS))
 
     def action(self, name: str) -> Action:

@@ -12,10 +12,15 @@ bulk import stamped in one millisecond) is read on its own by id
 (``lastmodifieddate EQ t`` and ``hs_object_id GT last``, sorted by id).
 
 Memory is one page plus one timestamp group, whatever the number of contacts.
+
+HubSpot's search index trails writes by a few seconds. A read therefore
+stops at "now minus ``lag_seconds``" (fixed when it starts): a contact not
+yet indexed can never be passed over by the cursor; it is read next time.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -58,10 +63,28 @@ def _id(contact: Contact) -> int:
 class ChangedContacts:
     """Contacts with ``lastmodifieddate`` after a resume point, in (timestamp, id) order."""
 
-    def __init__(self, client: HubSpotClient, properties: list[str] | None, page_size: int) -> None:
+    def __init__(
+        self,
+        client: HubSpotClient,
+        properties: list[str] | None,
+        page_size: int,
+        lag_seconds: float = 0.0,
+    ) -> None:
         self.client = client
         self.properties = list(dict.fromkeys([*properties, MODIFIED])) if properties else None
         self.page_size = page_size
+        self.lag_seconds = lag_seconds
+        self.until_ms: int | None = None
+
+    def _until(self) -> list[dict[str, Any]]:
+        if self.until_ms is None:
+            return []
+        return [{"propertyName": MODIFIED, "operator": "LT", "value": str(self.until_ms)}]
+
+    def _freeze_window(self) -> None:
+        """Fix the window's end for this read: now minus the index lag (None: no end)."""
+        if self.lag_seconds > 0:
+            self.until_ms = int((time.time() - self.lag_seconds) * 1000)
 
     def _body(self, filters: list[dict[str, Any]], sort: str) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -92,9 +115,10 @@ class ChangedContacts:
                 return True
             return not strict and since_id is not None and key > since_id
 
+        self._freeze_window()
         lower, exclusive = since_ms, strict
         while True:
-            filters = []
+            filters = self._until()
             if lower is not None:
                 operator = "GT" if exclusive else "GTE"
                 filters.append(
@@ -121,6 +145,7 @@ class ChangedContacts:
         last = after_id
         while True:
             filters = [{"propertyName": MODIFIED, "operator": "EQ", "value": str(stamp)}]
+            filters += self._until()
             if last is not None:
                 filters.append(
                     {"propertyName": "hs_object_id", "operator": "GT", "value": str(last)}
@@ -136,7 +161,8 @@ class ChangedContacts:
 
     def latest(self) -> Contact | None:
         """The most recently modified contact (for a first poll: "from now on")."""
-        body = self._body([], MODIFIED)
+        self._freeze_window()
+        body = self._body(self._until(), MODIFIED)
         body["sorts"] = [{"propertyName": MODIFIED, "direction": "DESCENDING"}]
         body["limit"] = 1
         results = self.client.search(body).get("results") or []

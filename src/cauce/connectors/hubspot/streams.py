@@ -74,7 +74,12 @@ class ContactsStream(Stream):
 
     def read(self, state: StreamState) -> Iterator[Record | Rejected]:
         since_ms, since_id = resume_point(state)
-        reader = ChangedContacts(self.client, self._properties(), self.options.page_size)
+        reader = ChangedContacts(
+            self.client,
+            self._properties(),
+            self.options.page_size,
+            self.options.index_lag_seconds,
+        )
         for contact in reader.read(since_ms, since_id):
             yield flatten(contact)
 

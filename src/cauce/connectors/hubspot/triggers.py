@@ -121,15 +121,20 @@ class ContactChangesTrigger(PollingTrigger):
     event_types = ("contact.creation", "contact.propertyChange")
 
     def __init__(
-        self, client: HubSpotClient, properties: list[str] | None = None, page_size: int = 100
+        self,
+        client: HubSpotClient,
+        properties: list[str] | None = None,
+        page_size: int = 100,
+        lag_seconds: float = 0.0,
     ) -> None:
         self.client = client
         self.properties = properties
         self.page_size = page_size
+        self.lag_seconds = lag_seconds
 
     def _reader(self) -> ChangedContacts:
         names = self.properties or sorted(self.client.properties())
-        return ChangedContacts(self.client, names, self.page_size)
+        return ChangedContacts(self.client, names, self.page_size, self.lag_seconds)
 
     def poll(self, checkpoint: Mapping[str, Any] | None) -> tuple[list[Event], dict[str, Any]]:
         reader = self._reader()
