@@ -30,6 +30,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from cauce.connectors.mailchimp.client import MailchimpClient, subscriber_hash
+from cauce.connectors.mailchimp.merge_fields import MergeFields, jsonable, merge_samples
 from cauce.sdk import (
     FatalError,
     PermanentRecordError,
@@ -137,6 +138,7 @@ class MembersSink(Sink):
         self.client = client
         self.replace_tags = bool_option(opts, "replace_tags")
         self.skip_merge_validation = bool_option(opts, "skip_merge_validation")
+        self.merge = MergeFields(client, create=bool_option(opts, "create_merge_fields"))
         default = opts.get("default_status", "subscribed")
         if default not in NEW_STATUSES:
             raise FatalError(
@@ -172,21 +174,24 @@ class MembersSink(Sink):
         if merge is not None:
             if not isinstance(merge, dict):
                 raise ValueError(f"merge_fields must be an object of merge tags, got {merge!r}")
-            body["merge_fields"] = {
-                str(k).upper(): ("" if v is None else v) for k, v in merge.items()
-            }
+            body["merge_fields"] = self.merge.shape({str(k).upper(): v for k, v in merge.items()})
         tags = tag_names(record.get("tags"))
         if tags is not None:
             body["tags"] = tags
         for name in PASSED_THROUGH:
             if record.get(name) is not None:
-                body[name] = record[name]
+                body[name] = jsonable(record[name])
         return body
 
     def write(self, records: Sequence[Record], mode: WriteMode) -> list[RowResult]:
         results: list[RowResult] = []
         tagged: list[dict[str, Any]] = []
         plain: list[dict[str, Any]] = []
+        samples = merge_samples(
+            r for r in records if str(r.get(self.key_field)) not in self.suppressed
+        )
+        if samples:
+            self.merge.ensure(samples)
         for record in records:
             key = str(record.get(self.key_field) or "")
             if "@" not in key:
