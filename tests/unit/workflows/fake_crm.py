@@ -104,13 +104,15 @@ class NewItems(PollingTrigger):
 
     def poll(self, checkpoint: Mapping[str, Any] | None) -> tuple[list[Event], dict[str, Any]]:
         if checkpoint is None:
-            return [], {"after": len(self.crm.items)}
-        start = max(0, int(checkpoint.get("after", 0)) - 2)  # overlap: ids dedupe the repeats
+            return [], {"after": len(self.crm.items), "floor": len(self.crm.items)}
+        floor = int(checkpoint.get("floor", 0))
+        # Overlap: re-read the last two items of the previous poll; their ids dedupe them.
+        start = max(floor, int(checkpoint.get("after", 0)) - 2)
         found = [
             Event(item["id"], "item.created", dict(item), source="crm")
             for item in self.crm.items[start:]
         ]
-        return found, {"after": len(self.crm.items)}
+        return found, {"after": len(self.crm.items), "floor": floor}
 
 
 class CrmConnection(Connection):

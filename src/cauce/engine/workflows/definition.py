@@ -27,6 +27,9 @@ from cauce.engine.workflows.context import Renderer, compile_value
 from cauce.mapping.conditions import Condition, parse_condition
 from cauce.mapping.mapper import Mapper
 
+HIDDEN_SECRET = "(hidden)"
+"""Stands for the webhook secret in stored definitions: runs never keep secrets."""
+
 
 @dataclass(frozen=True)
 class CompiledCase:
@@ -60,8 +63,15 @@ class CompiledWorkflow:
 
 
 def snapshot(config: WorkflowConfig) -> dict[str, Any]:
-    """The definition as stored with each run (JSON, keys as written in cauce.yml)."""
+    """The definition as stored with each run (JSON, keys as written in cauce.yml).
+
+    The webhook secret is replaced by :data:`HIDDEN_SECRET`: the trigger has done
+    its work by the time a run exists, and the store must not hold secrets in clear.
+    """
     data: dict[str, Any] = config.model_dump(mode="json", by_alias=True, exclude_none=True)
+    webhook = data["trigger"].get("webhook")
+    if webhook and webhook.get("secret"):
+        webhook["secret"] = HIDDEN_SECRET
     return data
 
 

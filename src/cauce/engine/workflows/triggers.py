@@ -74,54 +74,50 @@ class WorkflowScheduler:
                 found[name] = ("poll", trigger.poll.schedule)
         return found
 
-    def tick(self, now: datetime | None = None) -> list[str]:
-        """Fire what is due; the names of the workflows fired."""
+    def tick(self, now: datetime | None = None) -> list[int]:
+        """Fire what is due; the ids of the jobs enqueued (a run's job, or a poll job)."""
         now = now or self._clock()
-        fired = []
+        fired: list[int] = []
         for name, (kind, expression) in self.schedules().items():
             try:
-                if self._tick_one(name, kind, expression, now):
-                    fired.append(name)
+                job_id = self._tick_one(name, kind, expression, now)
+                if job_id is not None:
+                    fired.append(job_id)
             except sa.exc.SQLAlchemyError:
                 log.exception("workflow scheduler: could not fire workflow %r", name)
         return fired
 
-    def _tick_one(self, name: str, kind: str, expression: str, now: datetime) -> bool:
-        queue = self.service.queue
+    def _tick_one(self, name: str, kind: str, expression: str, now: datetime) -> int | None:
         with write_transaction(self.service.store.engine) as conn:
             row = lock_trigger(conn, name)
             if row is None or row.last_fired_at is None:
                 # A new trigger counts from now; a poll takes its first checkpoint at once.
                 values = {"workflow": name, "state": None, "last_fired_at": now, "updated_at": now}
                 upsert(conn, workflow_triggers, values, key=["workflow"], update=["last_fired_at"])
-                if kind == "poll":
-                    queue.enqueue_in(
-                        conn,
-                        WORKFLOW_POLL_JOB,
-                        {"workflow": name},
-                        dedupe_key=poll_dedupe_key(name),
-                    )
-                return kind == "poll"
+                return self._enqueue_poll(conn, name) if kind == "poll" else None
             last: datetime = row.last_fired_at
             if croniter(expression, last).get_next(datetime) > now:
-                return False
+                return None
             window = latest_instant(expression, now)
             save_trigger(conn, name, state=row.state, last_fired_at=window, exists=True)
-            if kind == "poll":
-                queue.enqueue_in(
-                    conn, WORKFLOW_POLL_JOB, {"workflow": name}, dedupe_key=poll_dedupe_key(name)
-                )
-            else:
-                event = Event(
-                    f"schedule:{window.isoformat()}",
-                    "schedule",
-                    {"scheduled_for": window.isoformat()},
-                    window,
-                    "schedule",
-                )
-                accept_event(conn, queue, name, event, self.service.snapshot(name))
             log.info("workflow %r: %s due at %s", name, kind, window.isoformat())
-            return True
+            if kind == "poll":
+                return self._enqueue_poll(conn, name)
+            event = Event(
+                f"schedule:{window.isoformat()}",
+                "schedule",
+                {"scheduled_for": window.isoformat()},
+                window,
+                "schedule",
+            )
+            snapshot = self.service.snapshot(name)
+            return accept_event(conn, self.service.queue, name, event, snapshot).run_id
+
+    def _enqueue_poll(self, conn: sa.Connection, name: str) -> int:
+        job_id, _created = self.service.queue.enqueue_in(
+            conn, WORKFLOW_POLL_JOB, {"workflow": name}, dedupe_key=poll_dedupe_key(name)
+        )
+        return job_id
 
     def next_due(self, now: datetime | None = None) -> datetime | None:
         now = now or self._clock()

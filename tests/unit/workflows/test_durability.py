@@ -1,0 +1,186 @@
+"""Delays, branches, replays and test runs: what survives restarts and what can be redone."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from tests.unit.workflows.conftest import Harness
+
+from cauce.engine.workflows import WorkflowError
+from cauce.sdk import Event
+
+UPSERT = {
+    "connection": "crm",
+    "action": "upsert_member",
+    "with": {"email_address": "{{ event.data.email }}", "tags": ["{{ vars.tag }}"]},
+}
+
+DELAYED: dict[str, Any] = {
+    "welcome_later": {
+        "trigger": {"schedule": "0 6 * * *"},
+        "vars": {"tag": "welcomed"},
+        "steps": [
+            {"id": "wait", "delay": "2h"},
+            {"id": "upsert", "action": UPSERT},
+        ],
+    }
+}
+
+ROUTED: dict[str, Any] = {
+    "route_buyers": {
+        "trigger": {"schedule": "0 6 * * *"},
+        "vars": {"tag": "x"},
+        "steps": [
+            {
+                "id": "enrich",
+                "set": {
+                    "big": "{{ event.data.total > 100 }}",
+                    "who": "{{ event.data.email | lower }}",
+                },
+            },
+            {
+                "id": "route",
+                "branch": [
+                    {
+                        "when": "steps.enrich.big = true",
+                        "steps": [
+                            {
+                                "id": "vip",
+                                "action": {
+                                    "connection": "crm",
+                                    "action": "upsert_member",
+                                    "with": {
+                                        "email_address": "{{ steps.enrich.who }}",
+                                        "tags": ["vip"],
+                                    },
+                                },
+                            }
+                        ],
+                    },
+                    {
+                        "otherwise": [
+                            {
+                                "id": "regular",
+                                "action": {
+                                    "connection": "crm",
+                                    "action": "upsert_member",
+                                    "with": {
+                                        "email_address": "{{ steps.enrich.who }}",
+                                        "tags": ["buyer"],
+                                    },
+                                },
+                            }
+                        ]
+                    },
+                ],
+            },
+        ],
+    }
+}
+
+
+def test_a_delay_waits_as_a_queued_job_and_resumes_after_a_restart(make_harness: Any) -> None:
+    h: Harness = make_harness(DELAYED)
+    run_id = h.send("welcome_later", "e1", {"email": "ana@example.com"})
+    h.drain()
+    run = h.run(run_id)
+    assert run.status == "waiting"
+    assert run.wake_at == h.clock.now + timedelta(hours=2)
+    assert h.crm.members == {}
+    # A new service over the same store (a restarted process) picks the run up when due.
+    h.clock.advance(3600)
+    assert h.drain() == 0
+    h.clock.advance(3601)
+    h.drain()
+    assert h.run(run_id).status == "succeeded"
+    assert h.crm.members["ana@example.com"]["tags"] == ["welcomed"]
+    statuses = [(s.path, s.status) for s in h.service.show(run_id)[1]]
+    assert statuses == [("wait", "waiting"), ("wait", "succeeded"), ("upsert", "succeeded")]
+
+
+def test_a_branch_takes_the_first_matching_path_and_records_it(make_harness: Any) -> None:
+    h: Harness = make_harness(ROUTED)
+    big = h.send("route_buyers", "o1", {"email": "BIG@example.com", "total": 250})
+    small = h.send("route_buyers", "o2", {"email": "small@example.com", "total": 20})
+    h.drain()
+    assert h.crm.members["big@example.com"]["tags"] == ["vip"]
+    assert h.crm.members["small@example.com"]["tags"] == ["buyer"]
+    paths = [s.path for s in h.service.show(big)[1]]
+    assert paths == ["enrich", "route", "route/0/vip"]
+    assert [s.path for s in h.service.show(small)[1]][-1] == "route/1/regular"
+
+
+def test_replay_starts_from_the_failed_step_with_earlier_outputs(make_harness: Any) -> None:
+    h: Harness = make_harness(ROUTED)
+    h.crm.invalid_emails.add("big@example.com")
+    run_id = h.send("route_buyers", "o1", {"email": "big@example.com", "total": 250})
+    h.drain()
+    assert h.run(run_id).status == "failed"
+    assert h.run(run_id).current_step == "route/0/vip"
+    h.crm.invalid_emails.clear()
+    new_id = h.service.replay(run_id)
+    h.drain()
+    replayed = h.run(new_id)
+    assert replayed.status == "succeeded" and replayed.replay_of == run_id
+    assert [s.path for s in h.service.show(new_id)[1]] == ["route/0/vip"]
+    assert h.crm.members["big@example.com"]["tags"] == ["vip"]
+
+
+def test_replay_can_use_the_original_definition_after_the_file_changed(make_harness: Any) -> None:
+    h: Harness = make_harness(DELAYED)
+    h.crm.invalid_emails.add("ana@example.com")
+    run_id = h.send("welcome_later", "e1", {"email": "ana@example.com"})
+    h.drain()
+    h.clock.advance(7201)
+    h.drain()
+    assert h.run(run_id).status == "failed"
+    h.crm.invalid_emails.clear()
+    h.service.config.workflows["welcome_later"].vars["tag"] = "changed"
+    original = h.service.replay(run_id, use_original_definition=True)
+    h.drain()
+    assert h.run(original).status == "succeeded"
+    assert h.crm.members["ana@example.com"]["tags"] == ["welcomed"]
+
+
+def test_replaying_a_succeeded_run_is_refused_with_the_reason(make_harness: Any) -> None:
+    h: Harness = make_harness(ROUTED)
+    run_id = h.send("route_buyers", "o1", {"email": "a@example.com", "total": 1})
+    h.drain()
+    with pytest.raises(WorkflowError, match="succeeded; only failed, dead or filtered"):
+        h.service.replay(run_id)
+
+
+def test_replay_failed_replays_each_failed_run_once(make_harness: Any) -> None:
+    h: Harness = make_harness(ROUTED)
+    h.crm.invalid_emails.update({"a@example.com", "b@example.com"})
+    h.send("route_buyers", "o1", {"email": "a@example.com", "total": 1})
+    h.send("route_buyers", "o2", {"email": "b@example.com", "total": 1})
+    h.drain()
+    h.crm.invalid_emails.clear()
+    first = h.service.replay_failed(timedelta(hours=24))
+    second = h.service.replay_failed(timedelta(hours=24))
+    h.drain()
+    assert len(first) == 2 and second == []
+    assert set(h.crm.members) == {"a@example.com", "b@example.com"}
+
+
+def test_a_dry_run_test_sends_no_action_and_shows_what_would_be_sent(make_harness: Any) -> None:
+    h: Harness = make_harness(ROUTED)
+    result = h.service.test(
+        "route_buyers", Event("", "order", {"email": "A@x.com", "total": 500}), dry_run=True
+    )
+    assert result.outcome.status == "succeeded"
+    vip = [s for s in result.steps if s.path == "route/0/vip"][0]
+    assert vip.status == "skipped"
+    assert vip.input == {"email_address": "a@x.com", "tags": ["vip"]}
+    assert h.crm.calls == []
+    assert h.service.runs_store.list_runs() == []
+
+
+def test_a_test_run_calls_the_real_connection_and_skips_delays(make_harness: Any) -> None:
+    h: Harness = make_harness(DELAYED)
+    result = h.service.test("welcome_later", Event("t1", "x", {"email": "ana@example.com"}))
+    assert result.outcome.status == "succeeded"
+    assert h.crm.members["ana@example.com"]["tags"] == ["welcomed"]
