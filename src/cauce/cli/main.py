@@ -19,6 +19,7 @@ _COMMAND_MODULES: list[tuple[str, str, str | None]] = [
     ("cauce.cli.connectors_cmd", "app", "connectors"),
     ("cauce.cli.connections_cmd", "app", "connections"),
     ("cauce.cli.sync_cmd", "app", "sync"),
+    ("cauce.cli.workflow_cmd", "app", "workflow"),
     ("cauce.cli.runs_cmd", "app", "runs"),
     ("cauce.cli.io_cmd", "app", None),
     ("cauce.cli.worker_cmd", "app", None),

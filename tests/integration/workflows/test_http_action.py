@@ -112,7 +112,7 @@ def test_http_request_posts_json_with_an_idempotency_key(
 def test_http_request_refused_by_the_server_fails_with_its_message(
     tmp_path: Path, inhouse: tuple[Inhouse, str]
 ) -> None:
-    api, url = inhouse
+    _api, url = inhouse
     service, executor, store = _service(tmp_path, url)
     try:
         run_id = service.accept("to_inhouse", [Event("e-2", "lead", {"email": "nope"})])[0].run_id

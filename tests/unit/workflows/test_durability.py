@@ -172,7 +172,7 @@ def test_a_dry_run_test_sends_no_action_and_shows_what_would_be_sent(make_harnes
         "route_buyers", Event("", "order", {"email": "A@x.com", "total": 500}), dry_run=True
     )
     assert result.outcome.status == "succeeded"
-    vip = [s for s in result.steps if s.path == "route/0/vip"][0]
+    vip = next(s for s in result.steps if s.path == "route/0/vip")
     assert vip.status == "skipped"
     assert vip.input == {"email_address": "a@x.com", "tags": ["vip"]}
     assert h.crm.calls == []
