@@ -181,3 +181,14 @@ def test_simulation_rates_are_validated(sandbox: Sandbox) -> None:
     )
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "simulate.click_rate"
+
+
+def test_campaign_tracking_carries_the_utm_campaign_slug(sandbox: Sandbox) -> None:
+    """``tracking.google_analytics`` is the slug Mailchimp appends to links as utm_campaign."""
+    spring = sandbox.api.get("/campaigns/c0ffee0001").json()
+    assert spring["tracking"]["google_analytics"] == "spring"
+    sent = sandbox.admin.post(
+        "/campaigns/send", json={"subject": "Flash sale", "google_analytics": "flash-sale"}
+    ).json()
+    again = sandbox.api.get(f"/campaigns/{sent['id']}").json()
+    assert again["tracking"]["google_analytics"] == "flash-sale"

@@ -139,6 +139,8 @@ class Campaign:
     reply_to: str = "news@cauce-sandbox.test"
     recipients: dict[str, None] = field(default_factory=dict)  # ordered set of hashes
     activity: dict[str, list[Activity]] = field(default_factory=dict)
+    google_analytics: str = ""
+    """``tracking.google_analytics``: the slug Mailchimp puts in links as ``utm_campaign``."""
     unsubscribes: list[Unsubscribe] = field(default_factory=list)
 
 

@@ -242,7 +242,7 @@ def campaign_json(campaign: Campaign, audience: Audience | None) -> dict[str, An
             "text_clicks": False,
             "goal_tracking": False,
             "ecomm360": True,
-            "google_analytics": "",
+            "google_analytics": campaign.google_analytics,
             "clicktale": "",
         },
         "report_summary": {

@@ -129,6 +129,7 @@ def admin_extra() -> APIRouter:
                 segment_id=int(segment) if segment is not None else None,
                 campaign_id=str(payload["campaign_id"]) if payload.get("campaign_id") else None,
                 send_time=_time({"timestamp": payload.get("send_time")}),
+                google_analytics=str(payload.get("google_analytics") or ""),
             )
             for item in payload.get("activity") or []:
                 _activity(state, campaign.id, dict(item))

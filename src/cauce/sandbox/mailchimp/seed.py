@@ -119,6 +119,7 @@ def _seed_campaigns(state: MailchimpState, world: World, hash_of: dict[str, str]
             send_time=sent_at,
             emails_sent=source.emails_sent or len(hashes),
             recipients=dict.fromkeys(hashes),
+            google_analytics=source.utm_campaign or "",
         )
         sent.update(hashes)
         state.campaigns[campaign.id] = campaign

@@ -152,6 +152,7 @@ class MailchimpState:
         segment_id: int | None = None,
         campaign_id: str | None = None,
         send_time: datetime | None = None,
+        google_analytics: str = "",
     ) -> Campaign:
         """Send to the subscribed members (of a segment); fires the ``campaign`` webhook."""
         audience = self.audience(list_id)
@@ -170,6 +171,7 @@ class MailchimpState:
             subject_line=subject,
             create_time=moment,
             send_time=moment,
+            google_analytics=google_analytics,
         )
         for member_hash in pool:
             member = audience.members.get(member_hash)
