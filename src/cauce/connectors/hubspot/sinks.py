@@ -339,7 +339,9 @@ class ContactsSink(Sink):
                 status = RowStatus.CREATED if item.get("new") is True else RowStatus.UPDATED
                 results[key] = RowResult(key, status)
             return
+        messages = [str(e.get("message")) for e in body.get("errors") or [] if isinstance(e, dict)]
+        reason = "; ".join(dict.fromkeys(m for m in messages if m and m != "None"))[:500]
         for key in left:
             results[key] = RowResult(
-                key, RowStatus.REJECTED, "HubSpot's answer did not mention this contact"
+                key, RowStatus.REJECTED, reason or "HubSpot's answer did not mention this contact"
             )
