@@ -25,21 +25,41 @@ class SeenKeys:
         self._db = sqlite3.connect(self._path, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=OFF")
         self._db.execute("PRAGMA synchronous=OFF")
-        self._db.execute("CREATE TABLE seen (key TEXT PRIMARY KEY, line INTEGER) WITHOUT ROWID")
+        self._db.execute(
+            "CREATE TABLE seen (key TEXT PRIMARY KEY, line INTEGER, batch INTEGER) WITHOUT ROWID"
+        )
+        self._batch = 0
         self.count = 0
 
     def add(self, items: Sequence[tuple[str, int | None]]) -> dict[str, int | None]:
-        """Record keys; return those already seen before this call, with their earlier line."""
+        """Record a batch of distinct keys; return those seen in an earlier batch, with their line.
+
+        The common case (no key seen before) costs one insert: duplicates are
+        looked up only when the insert reports that some keys were already there.
+        """
+        self._batch += 1
+        batch = self._batch
+        before = self._db.total_changes
+        self._db.executemany(
+            "INSERT OR IGNORE INTO seen (key, line, batch) VALUES (?, ?, ?)",
+            [(key, line, batch) for key, line in items],
+        )
+        inserted = self._db.total_changes - before
+        self.count += inserted
+        if inserted == len(items):
+            return {}
         earlier: dict[str, int | None] = {}
         for start in range(0, len(items), _CHUNK):
-            chunk = items[start : start + _CHUNK]
+            chunk = [key for key, _ in items[start : start + _CHUNK]]
             marks = ",".join("?" * len(chunk))
             rows = self._db.execute(
-                f"SELECT key, line FROM seen WHERE key IN ({marks})", [k for k, _ in chunk]
+                f"SELECT key, line FROM seen WHERE batch != ? AND key IN ({marks})", [batch, *chunk]
             ).fetchall()
-            earlier.update({k: line for k, line in rows})
-            self._db.executemany("INSERT OR REPLACE INTO seen (key, line) VALUES (?, ?)", chunk)
-        self.count += len(items) - len(earlier)
+            earlier.update({key: line for key, line in rows})
+        self._db.executemany(
+            "UPDATE seen SET line = ?, batch = ? WHERE key = ?",
+            [(line, batch, key) for key, line in items if key in earlier],
+        )
         return earlier
 
     def missing_from(self, keys: Iterator[str], chunk: int = _CHUNK) -> Iterator[str]:
