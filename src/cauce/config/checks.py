@@ -22,6 +22,7 @@ from cauce.config.document import Loc, YamlDocument
 from cauce.config.expressions import check_cron, check_mapping, check_where
 from cauce.config.interpolate import Interpolated
 from cauce.config.messages import dotted, issues_from_validation, unknown_key_message
+from cauce.config.workflow_checks import check_workflow
 from cauce.errors import ConfigIssue
 from cauce.sdk.connector import ConnectorSpec, ObjectSpec
 from cauce.sdk.registry import Registry
@@ -51,6 +52,9 @@ class Checker:
         for name, sync in _mapping(data.get("syncs")).items():
             if isinstance(sync, dict):
                 self.check_sync(name, sync, connections)
+        for name, workflow in _mapping(data.get("workflows")).items():
+            if isinstance(workflow, dict):
+                check_workflow(self, name, workflow, data)
         return self.issues
 
     def add(
