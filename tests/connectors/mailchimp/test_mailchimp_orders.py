@@ -109,3 +109,31 @@ def test_a_missing_store_is_explained_or_created_when_asked(
 def test_the_orders_sink_needs_a_store_id(connect: Connect) -> None:
     with pytest.raises(FatalError, match="store_id"):
         connect().sink("orders", None)
+
+
+def test_the_campaign_is_found_from_mc_cid_or_the_utm_slug_of_the_landing_url(
+    mailchimp: Emulator, connect: Connect
+) -> None:
+    api_sent = mailchimp.admin.post(
+        "/campaigns/send",
+        json={"subject": "Flash", "google_analytics": "flash-sale", "list_id": "a1b2c3d4e5"},
+    )
+    other = mailchimp.send_campaign([], days_ago=1)
+    sink = connect().sink("orders", {"store_id": STORE})
+    records = [
+        order("5001", "a@example.org", landing_site="https://shop.test/p?utm_campaign=flash-sale"),
+        order("5002", "b@example.org", landing_site=f"/p?mc_cid={other['id']}&utm_campaign=x"),
+        order("5003", "c@example.org", utm_campaign="FLASH-SALE"),
+        order("5004", "d@example.org", landing_site="/p?utm_campaign=unknown-slug"),
+        order("5005", "e@example.org", landing_site="/organic", campaign_id=other["id"]),
+    ]
+    results = sink.write(records, WriteMode.UPSERT)
+    assert {r.status for r in results} == {RowStatus.CREATED}
+    held = store_orders(mailchimp)
+    assert held["5001"]["campaign_id"] == api_sent["id"]
+    assert held["5002"]["campaign_id"] == other["id"]
+    assert held["5003"]["campaign_id"] == api_sent["id"]
+    assert not held["5004"].get("campaign_id")
+    assert held["5005"]["campaign_id"] == other["id"]
+    assert "utm_campaign" not in held["5003"]
+    assert calls(mailchimp, "GET /campaigns") == 1

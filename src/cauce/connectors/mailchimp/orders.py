@@ -23,7 +23,9 @@ from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
 
+from cauce.connectors.mailchimp.attribution import CampaignResolver
 from cauce.connectors.mailchimp.client import MailchimpClient, subscriber_hash
+from cauce.connectors.mailchimp.merge_fields import jsonable
 from cauce.connectors.mailchimp.sinks import bool_option
 from cauce.sdk import (
     FatalError,
@@ -54,8 +56,10 @@ ORDER_FIELDS = (
     "cancelled_at_foreign",
     "updated_at_foreign",
     "promos",
+    "mc_cid",
+    "utm_campaign",
 )
-_PASSED = tuple(f for f in ORDER_FIELDS[4:] if f != "lines")
+_PASSED = tuple(f for f in ORDER_FIELDS[4:] if f not in ("lines", "mc_cid", "utm_campaign"))
 _WORKERS = 4
 
 
@@ -70,7 +74,7 @@ def _money(value: Any) -> Any:
     return value
 
 
-def order_body(record: Record) -> dict[str, Any]:
+def order_body(record: Record, campaign_id: str | None = None) -> dict[str, Any]:
     """The order as Mailchimp takes it; raises ValueError for what it would refuse."""
     order_id = str(record.get("id") or "").strip()
     if not order_id:
@@ -83,11 +87,14 @@ def order_body(record: Record) -> dict[str, Any]:
     if email:
         customer["email_address"] = email.lower()
     customer["opt_in_status"] = False
+    customer = jsonable(customer)
     lines = []
     for index, line in enumerate(record.get("lines") or []):
         if not isinstance(line, dict):
             raise ValueError(f"lines[{index}] must be an object, got {line!r}")
-        item = {k: _money(v) if k in ("price", "discount") else v for k, v in line.items()}
+        item = {
+            k: _money(v) if k in ("price", "discount") else jsonable(v) for k, v in line.items()
+        }
         item["id"] = str(item.get("id") or f"{order_id}-{index + 1}")
         item.setdefault("product_id", item["id"])
         item.setdefault("product_variant_id", item["product_id"])
@@ -110,7 +117,9 @@ def order_body(record: Record) -> dict[str, Any]:
     for name in _PASSED:
         value = record.get(name)
         if value not in (None, ""):
-            body[name] = _money(value) if name.endswith("_total") else value
+            body[name] = _money(value) if name.endswith("_total") else jsonable(value)
+    if campaign_id:
+        body["campaign_id"] = campaign_id
     return body
 
 
@@ -135,6 +144,7 @@ class OrdersSink(Sink):
         self.store_name = str(opts.get("store_name") or "Cauce store")
         self.currency_code = str(opts.get("currency_code") or "").upper()
         self._store_ready = False
+        self.campaigns = CampaignResolver(client)
 
     def fields(self) -> list[str]:
         return list(ORDER_FIELDS)
@@ -198,7 +208,7 @@ class OrdersSink(Sink):
     def _one(self, record: Record) -> RowResult:
         key = str(record.get(self.key_field) or "")
         try:
-            body = order_body(record)
+            body = order_body(record, self.campaigns.campaign_id(record))
         except ValueError as error:
             return RowResult(key, RowStatus.REJECTED, str(error))
         try:

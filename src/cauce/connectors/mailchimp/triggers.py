@@ -41,7 +41,9 @@ def url_secret(url: str, query: dict[str, str] | None = None) -> str | None:
     if given:
         return given
     segments = [s for s in parts.path.split("/") if s]
-    return unquote(segments[-1]) if segments else None
+    if not segments or (len(segments) >= 2 and segments[-2] == "hooks"):
+        return None  # /hooks/{workflow}: the last segment is the workflow, not a secret
+    return unquote(segments[-1])
 
 
 def nest(pairs: list[tuple[str, str]]) -> dict[str, Any]:
