@@ -32,6 +32,7 @@ from cauce.store.records import RowResultRecord
 from cauce.store.store import Store
 
 SAMPLE_SIZE = 5
+_WRITTEN = (RowStatus.CREATED, RowStatus.UPDATED, RowStatus.UNCHANGED)
 WRITE_ATTEMPTS = 5
 
 ProgressFn = Callable[[dict[str, int]], None]
@@ -278,6 +279,8 @@ class SyncRunner:
 
     def _apply_results(self, chunk: list[tuple[Prepared, str]], results: list[RowResult]) -> None:
         by_key = {r.key: r for r in results}
+        fps = self._fps
+        written = dict.fromkeys(_WRITTEN, 0)
         for prepared, fp in chunk:
             result = by_key.get(prepared.key)
             if result is None:
@@ -289,10 +292,13 @@ class SyncRunner:
                 )
                 continue
             status = result.status
-            if status in (RowStatus.CREATED, RowStatus.UPDATED, RowStatus.UNCHANGED):
-                self._fps[prepared.key] = fp
-                self._count(status.value)
-                if status is not RowStatus.UNCHANGED:
+            if status in _WRITTEN:
+                fps[prepared.key] = fp
+                written[status] += 1
+                if (
+                    status is not RowStatus.UNCHANGED
+                    and len(self.samples.get(status.value, ())) < SAMPLE_SIZE
+                ):
                     self._sample(status.value, prepared.record)
             elif status is RowStatus.REJECTED:
                 self._reject(
@@ -310,6 +316,9 @@ class SyncRunner:
                     prepared.line,
                 )
                 self._sample("skipped", {"key": prepared.key, "reason": result.reason})
+        for status, n in written.items():
+            if n:
+                self._count(status.value, n)
 
     # ------------------------------------------------------------------ mirror
     def _mirror(self) -> None:
