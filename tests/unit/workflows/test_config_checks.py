@@ -47,12 +47,14 @@ def _problems(tmp_path: Path, text: str) -> list[str]:
 def test_every_workflow_problem_is_reported_in_one_pass_with_suggestions(tmp_path: Path) -> None:
     found = _problems(tmp_path, BAD)
     expected_parts = [
-        "trigger.poll.trigger: connector 'fakecrm' has no trigger 'new_itemz'; did you mean 'new_items'?",
+        "trigger.poll.trigger: connector 'fakecrm' has no trigger 'new_itemz'; "
+        "did you mean 'new_items'?",
         "trigger.poll.schedule: invalid cron expression: bad minute field",
         "steps[0].filter: invalid condition",
         "steps[1].action.connection: unknown connection 'crmm'; did you mean 'crm'?",
         "steps[1].action.with.a: invalid expression",
-        "steps[2].lookup.action: connector 'fakecrm' has no action 'get_contactt'; did you mean 'get_contact'?",
+        "steps[2].lookup.action: connector 'fakecrm' has no action 'get_contactt'; "
+        "did you mean 'get_contact'?",
         "steps[3].branch[0].when: invalid condition",
         "'2 fortnights' is not a duration",
         "after_sync.trigger.sync.sync: unknown sync 'contactz'",
