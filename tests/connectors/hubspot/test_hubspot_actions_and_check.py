@@ -134,3 +134,10 @@ def test_check_reports_an_unreachable_address(connect: Connect) -> None:
     assert not result.ok
     assert "cannot reach HubSpot" in result.message
     assert HUBSPOT_TOKEN not in result.message
+
+
+def test_check_says_when_the_address_is_not_hubspots_api(portal: Portal, connect: Connect) -> None:
+    result = connect(base_url=portal.url + "/not-hubspot").check()
+    assert not result.ok
+    assert "does not answer like HubSpot's CRM API" in result.message
+    assert "https://api.hubapi.com" in result.message

@@ -9,7 +9,12 @@ from pydantic import BaseModel
 
 from cauce.connectors.hubspot.actions import GetContact, UpdateContact, UpsertContact
 from cauce.connectors.hubspot.client import CONTACTS, HubSpotClient
-from cauce.connectors.hubspot.config import HubSpotConfig, sink_options, stream_options
+from cauce.connectors.hubspot.config import (
+    DEFAULT_BASE_URL,
+    HubSpotConfig,
+    sink_options,
+    stream_options,
+)
 from cauce.connectors.hubspot.sinks import ContactsSink
 from cauce.connectors.hubspot.streams import ContactsStream, PropertiesStream
 from cauce.connectors.hubspot.triggers import ContactChangesTrigger, ContactEventsTrigger
@@ -91,6 +96,12 @@ class HubSpotConnection(Connection):
         except ConnectionFailed as error:
             return CheckResult(False, f"cannot reach HubSpot at {where}: {error}")
         except ConnectorError as error:
+            if error.status == 404:
+                return CheckResult(
+                    False,
+                    f"{where} does not answer like HubSpot's CRM API (GET {CONTACTS} is not "
+                    f"found); check base_url: HubSpot's is {DEFAULT_BASE_URL}",
+                )
             return CheckResult(False, str(error).removeprefix("HubSpot: "))
         return CheckResult(True, f"connected to HubSpot at {where}: the token can read contacts")
 
