@@ -126,3 +126,13 @@ def test_contacts_changed_within_the_index_lag_wait_for_the_next_run(
     assert read_all(lagging, state) == []
     prompt = connect(index_lag_seconds=0).stream("contacts", {"page_size": 20})
     assert [r["id"] for r in read_all(prompt, state)] == [target]
+
+
+def test_a_cursor_without_an_id_reads_its_whole_timestamp_again(
+    portal: Portal, connect: Connect
+) -> None:
+    ids = sorted((c["id"] for c in portal.contacts()), key=int)[:3]
+    portal.stamp(ids, 1_950_000_000_000)
+    stream = connect().stream("contacts", {"page_size": 10})
+    again = read_all(stream, {"cursor": "1950000000000"})
+    assert [r["id"] for r in again] == ids

@@ -106,14 +106,16 @@ class ChangedContacts:
         """Yield contacts modified at or after ``since_ms``.
 
         Those stamped exactly ``since_ms`` with an id up to ``since_id`` were
-        delivered before and are skipped; ``strict`` skips every contact
-        stamped ``since_ms``.
+        delivered before and are skipped (without ``since_id`` none is);
+        ``strict`` skips every contact stamped ``since_ms``.
         """
 
         def fresh(stamp: int, key: int) -> bool:
             if since_ms is None or stamp != since_ms:
                 return True
-            return not strict and since_id is not None and key > since_id
+            if strict:
+                return False
+            return since_id is None or key > since_id
 
         self._freeze_window()
         lower, exclusive = since_ms, strict
