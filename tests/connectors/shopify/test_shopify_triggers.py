@@ -167,3 +167,15 @@ def test_polling_reports_each_new_order_once(
     third = place_order(shop, email="p3@example.com")
     events, _ = trigger.poll(checkpoint)
     assert [e.id for e in events] == [f"gid://shopify/Order/{third['id']}"]
+
+
+def test_unprefixed_event_headers_are_understood_too(
+    connect: Callable[..., ShopifyConnection],
+) -> None:
+    request = signed("orders/paid", {"id": 7, "email": "ev@example.com"}, webhook_id="wh-7")
+    headers = {k.replace("x-shopify-", "shopify-"): v for k, v in request.headers.items()}
+    unprefixed = as_request(headers, request.body)
+    trigger = webhooks(connect())
+    trigger.verify(unprefixed, SHOPIFY_CLIENT_SECRET)
+    [event] = trigger.parse(unprefixed)
+    assert (event.id, event.type, event.data["email"]) == ("wh-7", "orders/paid", "ev@example.com")

@@ -38,6 +38,11 @@ SHOP_TOPICS = ("orders/create", "orders/paid", "customers/create")
 MAX_EVENTS_PER_POLL = 500
 
 
+def _header(request: WebhookRequest, name: str) -> str | None:
+    """``X-Shopify-<name>``, or the unprefixed ``shopify-<name>`` of Shopify's Events delivery."""
+    return request.header(f"X-Shopify-{name}") or request.header(f"Shopify-{name}")
+
+
 def _when(value: str | None) -> datetime | None:
     if not value:
         return None
@@ -68,11 +73,11 @@ class ShopEventsTrigger(WebhookTrigger):
                 "no client secret is configured to check X-Shopify-Hmac-Sha256; set the "
                 "connection's client_secret to the app's client secret",
             )
-        verify_shopify_hmac(key, request.body, request.header("X-Shopify-Hmac-Sha256"))
+        verify_shopify_hmac(key, request.body, _header(request, "Hmac-Sha256"))
 
     def parse(self, request: WebhookRequest) -> list[Event]:
-        topic = (request.header("X-Shopify-Topic") or "").strip().lower()
-        webhook_id = request.header("X-Shopify-Webhook-Id")
+        topic = (_header(request, "Topic") or "").strip().lower()
+        webhook_id = _header(request, "Webhook-Id")
         if not topic or not webhook_id:
             raise MalformedWebhook(
                 "Shopify webhook without X-Shopify-Topic or X-Shopify-Webhook-Id; only "
@@ -90,14 +95,14 @@ class ShopEventsTrigger(WebhookTrigger):
             data = flatten.rest_order_record(payload)
         else:
             data = flatten.rest_customer_record(payload)
-        triggered = request.header("X-Shopify-Triggered-At")
+        triggered = _header(request, "Triggered-At")
         data.update(
             {
                 "topic": topic,
                 "webhook_id": webhook_id,
-                "event_id": request.header("X-Shopify-Event-Id"),
-                "shop_domain": request.header("X-Shopify-Shop-Domain"),
-                "api_version": request.header("X-Shopify-API-Version"),
+                "event_id": _header(request, "Event-Id"),
+                "shop_domain": _header(request, "Shop-Domain"),
+                "api_version": _header(request, "API-Version"),
                 "triggered_at": flatten.utc(triggered),
             }
         )
