@@ -206,3 +206,17 @@ def test_mirror_mode_archives_contacts_that_left_the_source(
 def test_a_key_other_than_email_is_refused_with_advice(connect: Connect) -> None:
     with pytest.raises(FatalError, match="writes contacts by email"):
         connect().sink("contacts", {"key": "phone"})
+
+
+def test_a_new_property_is_created_once_a_value_shows_its_type(
+    portal: Portal, connect: Connect
+) -> None:
+    sink = connect().sink("contacts", {"create_properties": True})
+    first = sink.write([{"email": "early@example.org", "last_click_at": None}], WriteMode.UPSERT)
+    assert first[0].status is RowStatus.CREATED
+    custom = {p["name"] for p in portal.admin.state()["custom_properties"]}
+    assert "last_click_at" not in custom
+    clicked = datetime(2026, 2, 1, 8, 0, tzinfo=UTC)
+    sink.write([{"email": "early@example.org", "last_click_at": clicked}], WriteMode.UPSERT)
+    types = {p["name"]: p["type"] for p in portal.admin.state()["custom_properties"]}
+    assert types["last_click_at"] == "datetime"

@@ -15,7 +15,8 @@
 - Mapped properties that do not exist stop the run before anything is
   written, listing them, unless the sink option ``create_properties: true``
   lets Cauce create them (type inferred from the values, group
-  ``contactinformation``).
+  ``contactinformation``; a property whose values are all empty so far is
+  created with the first batch that has a value, so its type is right).
 - Values are converted to HubSpot's string formats by property type; a value
   that would clear ``hs_email_optout`` is never sent (consent).
 """
@@ -132,9 +133,10 @@ class ContactsSink(Sink):
                 "property names are lowercase letters, digits and underscores, starting with "
                 "a letter; rename the mapped fields"
             )
-        for name in missing:
+        known = [n for n in missing if any(v is not None and v != "" for v in wanted[n])]
+        for name in known:
             self.client.create_property(property_definition(name, wanted[name]))
-        if missing:
+        if known:
             definitions = self.client.properties(refresh=True)
         read_only = sorted(
             name
