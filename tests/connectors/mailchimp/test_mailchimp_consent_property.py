@@ -25,6 +25,7 @@ record = st.fixed_dictionaries(
 step = st.one_of(
     st.tuples(st.just("unsubscribe"), st.sampled_from(PEOPLE)),
     st.tuples(st.just("bounce"), st.sampled_from(PEOPLE)),
+    st.tuples(st.just("archive"), st.sampled_from(PEOPLE)),
     st.tuples(st.just("sync"), st.lists(record, min_size=1, max_size=6)),
     st.tuples(st.just("new_session"), st.just(None)),
 )
@@ -53,6 +54,9 @@ def test_no_sequence_of_syncs_resubscribes_a_suppressed_address(
             else:
                 mailchimp.hard_bounce(arg)
             suppressed.add(arg)
+        elif action == "archive":
+            if arg in held and held[arg]["status"] != "archived":
+                mailchimp.api().delete(f"/lists/a1b2c3d4e5/members/{arg}")
         elif action == "new_session":
             sink = connection.sink("members", None)
         else:
@@ -63,4 +67,7 @@ def test_no_sequence_of_syncs_resubscribes_a_suppressed_address(
                     assert result.status in (RowStatus.SKIPPED, RowStatus.UPDATED)
         statuses = {e: m["status"] for e, m in mailchimp.members().items()}
         for email in suppressed:
-            assert statuses[email] in ("unsubscribed", "cleaned"), (email, statuses[email])
+            assert statuses[email] in ("unsubscribed", "cleaned", "archived"), (
+                email,
+                statuses[email],
+            )

@@ -49,7 +49,7 @@ def test_a_thousand_members_take_two_batch_calls(mailchimp: Emulator, connect: C
         assert {r.status for r in results} == {RowStatus.CREATED}
     assert calls(mailchimp, BATCH) == 2
     suppression_pages = calls(mailchimp, "GET /lists/{list_id}/members")
-    assert suppression_pages == 2, "the suppression list is loaded once per session"
+    assert suppression_pages == 3, "unsubscribed, cleaned, archived: loaded once per session"
 
 
 def test_unsubscribed_contact_is_never_resubscribed(mailchimp: Emulator, connect: Connect) -> None:
@@ -185,3 +185,16 @@ def test_a_bad_default_status_option_is_refused(connect: Connect) -> None:
 
     with pytest.raises(FatalError, match="default_status"):
         connect().sink("members", {"default_status": "cleaned"})
+
+
+def test_archived_members_are_not_revived(mailchimp: Emulator, connect: Connect) -> None:
+    """An archived member's former status is unknown: adding them again could resubscribe them."""
+    email = mailchimp.subscribed_emails()[3]
+    api = mailchimp.api()
+    api.patch(f"/lists/{LIST}/members/{email}", json={"status": "unsubscribed"})
+    api.delete(f"/lists/{LIST}/members/{email}")
+    assert mailchimp.status(email) == "archived"
+    results = write(connect, [{"email_address": email, "status_if_new": "subscribed"}])
+    assert results[email].status is RowStatus.SKIPPED
+    assert (results[email].reason or "").startswith("archived")
+    assert mailchimp.status(email) == "archived"

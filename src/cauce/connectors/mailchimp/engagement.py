@@ -28,6 +28,7 @@ from cauce.connectors.mailchimp.streams import (
     MailchimpStream,
     parse_time,
     sent_campaigns,
+    stable_pages,
     window_start,
 )
 from cauce.sdk import Record, Rejected, StreamState
@@ -175,7 +176,10 @@ class MemberEngagementStream(MailchimpStream):
     def _load_statuses(self, db: sqlite3.Connection) -> None:
         params = {"fields": "members.email_address,members.status,total_items"}
         batch: list[tuple[str, str, str]] = []
-        for member in self.client.paged(f"/lists/{self.list_id}/members", "members", params):
+        path = f"/lists/{self.list_id}/members"
+        for member in stable_pages(
+            self.client, path, "members", params, self.client.config.page_size
+        ):
             email = str(member.get("email_address") or "")
             if not email:
                 continue

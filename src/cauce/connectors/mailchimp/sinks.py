@@ -13,7 +13,8 @@ On top of that, each write session (one sink instance, one sync run) first
 loads the audience's unsubscribed and cleaned members (``GET
 .../members?status=...&fields=members.email_address``, 1000 per page) and
 does not send them at all: such a row is reported SKIPPED, reason
-"suppressed". A member who unsubscribes while the run goes on is still safe,
+"suppressed" (archived members are held back the same way, see
+:class:`SuppressionList`). A member who unsubscribes while the run goes on is still safe,
 because no status is ever sent for an existing member; if Mailchimp answers
 that an address is in a compliance state, the row is SKIPPED "suppressed" too.
 
@@ -31,6 +32,7 @@ from typing import Any
 
 from cauce.connectors.mailchimp.client import MailchimpClient, subscriber_hash
 from cauce.connectors.mailchimp.merge_fields import MergeFields, jsonable, merge_samples
+from cauce.connectors.mailchimp.streams import stable_pages
 from cauce.sdk import (
     FatalError,
     PermanentRecordError,
@@ -42,8 +44,9 @@ from cauce.sdk import (
 )
 
 NEW_STATUSES = ("subscribed", "pending", "transactional", "unsubscribed")
-SUPPRESSED_STATUSES = ("unsubscribed", "cleaned")
+LOADED_STATUSES = ("unsubscribed", "cleaned", "archived")
 SUPPRESSED = "suppressed"
+ARCHIVED = "archived: unarchive the contact in Mailchimp to sync it again"
 PASSED_THROUGH = (
     "email_type",
     "language",
@@ -96,32 +99,44 @@ def bool_option(options: Mapping[str, Any], name: str, default: bool = False) ->
 
 
 class SuppressionList:
-    """Unsubscribed and cleaned addresses of the audience, as 16-byte MD5 digests."""
+    """Addresses the sink must not send, kept as 16-byte MD5 digests.
+
+    Unsubscribed and cleaned members are ``suppressed``. Archived members are
+    held back too (reason ``archived``): the API shows an archived member's
+    status only as ``archived``, so Cauce cannot tell whether they had
+    unsubscribed before, and adding them again would revive them with
+    ``status_if_new``.
+    """
 
     def __init__(self, client: MailchimpClient) -> None:
         self.client = client
-        self._digests: set[bytes] | None = None
+        self._reasons: dict[bytes, str] | None = None
 
     def load(self) -> None:
-        digests: set[bytes] = set()
+        reasons: dict[bytes, str] = {}
         path = f"/lists/{self.client.list_id}/members"
-        for status in SUPPRESSED_STATUSES:
+        for status in LOADED_STATUSES:
             params = {"status": status, "fields": "members.email_address,total_items"}
-            for member in self.client.paged(path, "members", params):
+            pages = stable_pages(self.client, path, "members", params, self.client.config.page_size)
+            for member in pages:
                 email = member.get("email_address")
                 if email:
-                    digests.add(_digest(str(email)))
-        self._digests = digests
+                    reasons[_digest(str(email))] = ARCHIVED if status == "archived" else SUPPRESSED
+        self._reasons = reasons
+
+    def reason(self, email: str) -> str | None:
+        """Why ``email`` must not be sent, or None when it may."""
+        if self._reasons is None:
+            self.load()
+        assert self._reasons is not None
+        return self._reasons.get(_digest(email))
 
     def __contains__(self, email: object) -> bool:
-        if self._digests is None:
-            self.load()
-        assert self._digests is not None
-        return isinstance(email, str) and _digest(email) in self._digests
+        return isinstance(email, str) and self.reason(email) is not None
 
     def add(self, email: str) -> None:
-        if self._digests is not None:
-            self._digests.add(_digest(email))
+        if self._reasons is not None:
+            self._reasons[_digest(email)] = SUPPRESSED
 
 
 class MembersSink(Sink):
@@ -199,8 +214,9 @@ class MembersSink(Sink):
                     RowResult(key, RowStatus.REJECTED, "no email_address: map one to this field")
                 )
                 continue
-            if key in self.suppressed:
-                results.append(RowResult(key, RowStatus.SKIPPED, SUPPRESSED))
+            held_back = self.suppressed.reason(key)
+            if held_back is not None:
+                results.append(RowResult(key, RowStatus.SKIPPED, held_back))
                 continue
             try:
                 member = self.member(record)
