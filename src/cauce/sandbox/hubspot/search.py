@@ -12,7 +12,10 @@ never page past 10,000 results (400). Archived contacts are never found.
 from __future__ import annotations
 
 import fnmatch
+import json
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -98,10 +101,10 @@ def parse_request(
     return SearchRequest(predicate, sort, list(requested) if requested else None, limit, offset)
 
 
-def run(
+def matches(
     records: list[ContactRecord], request: SearchRequest, properties: dict[str, PropertyDef]
-) -> tuple[list[ContactRecord], int]:
-    """The page of matching records and the total number of matches."""
+) -> list[ContactRecord]:
+    """Every record the request finds, in its sort order."""
     found = [record for record in records if request.predicate(record)]
     for name, descending in reversed(request.sort):
         key = key_function(name, _kind(name, properties))
@@ -109,7 +112,51 @@ def run(
         present = [pair for pair in keyed if pair[0] is not None]
         present.sort(key=lambda pair: pair[0], reverse=descending)
         found = [record for _, record in present] + [r for k, r in keyed if k is None]
+    return found
+
+
+def run(
+    records: list[ContactRecord], request: SearchRequest, properties: dict[str, PropertyDef]
+) -> tuple[list[ContactRecord], int]:
+    """The page of matching records and the total number of matches."""
+    found = matches(records, request, properties)
     return found[request.offset : request.offset + request.limit], len(found)
+
+
+class ResultCache:
+    """What recent searches found, per query and data version: paging one query scans once.
+
+    A client pages a search by sending the same body with a growing ``after``;
+    scanning and sorting 100,000 contacts for every page made the emulator,
+    not the client, the bottleneck of large syncs. Entries are keyed by the
+    body without ``after`` and by the state's version, which every write
+    changes, so an answer is always what a fresh scan would give.
+    """
+
+    def __init__(self, size: int = 8) -> None:
+        self.size = size
+        self._entries: OrderedDict[tuple[str, int], list[ContactRecord]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(body: dict[str, Any], version: int) -> tuple[str, int]:
+        query = {name: value for name, value in body.items() if name != "after"}
+        return json.dumps(query, sort_keys=True, default=str), version
+
+    def found(
+        self, key: tuple[str, int], compute: Callable[[], list[ContactRecord]]
+    ) -> list[ContactRecord]:
+        with self._lock:
+            hit = self._entries.get(key)
+            if hit is not None:
+                self._entries.move_to_end(key)
+                return hit
+        result = compute()
+        with self._lock:
+            self._entries[key] = result
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+        return result
 
 
 def _int(value: Any, name: str) -> int:

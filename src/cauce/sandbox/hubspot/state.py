@@ -131,6 +131,7 @@ class HubSpotState:
     # -- seeding -----------------------------------------------------------------
     def reset(self) -> None:
         with self.lock:
+            self.version = getattr(self, "version", 0) + 1
             stamp = now_ms()
             self.properties: dict[str, PropertyDef] = default_properties(stamp)
             self.properties.update(custom_properties(stamp))
@@ -161,6 +162,7 @@ class HubSpotState:
             self.next_id = max(self.order, default=1000) + 1
 
     def _insert(self, record: ContactRecord) -> None:
+        self.version += 1
         self.contacts[record.id] = record
         self.order.append(record.id)
         email = record.properties.get("email")
@@ -223,10 +225,14 @@ class HubSpotState:
             return results[:limit], results[limit - 1].id
         return results, None
 
-    def snapshot(self) -> list[ContactRecord]:
-        """Active contacts in id order (for search); records are shared, not copied."""
+    def snapshot(self) -> tuple[int, list[ContactRecord]]:
+        """``(version, active contacts in id order)`` for search; records are shared, not copied.
+
+        ``version`` changes with every write, so a search may reuse what it found
+        in the same version (see ``search.ResultCache``).
+        """
         with self.lock:
-            return [record for record in self.contacts.values() if not record.archived]
+            return self.version, [r for r in self.contacts.values() if not r.archived]
 
     # -- validation --------------------------------------------------------------
     def validate(self, raw: dict[str, Any], *, index: int | None = None) -> dict[str, str]:
@@ -361,6 +367,7 @@ class HubSpotState:
         stamp = now_ms()
         with self.lock:
             done = [record for record in records if not record.archived]
+            self.version += 1
             for record in done:
                 record.archived = True
                 record.archived_ms = stamp
@@ -392,6 +399,7 @@ class HubSpotState:
                 record.properties[name] = value
             changed[name] = value
         if changed:
+            self.version += 1
             record.updated_ms = max(now_ms(), record.updated_ms + 1)
         return changed
 
@@ -445,6 +453,7 @@ class HubSpotState:
                 raise HubSpotError(
                     409, "OBJECT_ALREADY_EXISTS", f"A property named '{name}' already exists."
                 )
+            self.version += 1  # searches sort and compare by property type
             stamp = now_ms()
             options = [
                 {

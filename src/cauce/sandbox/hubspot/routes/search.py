@@ -18,7 +18,14 @@ def search_contacts(
 ) -> dict[str, Any]:
     cap = int(getattr(http.app.state, "search_max_results", search.MAX_RESULTS))
     request = search.parse_request(body, state.properties, cap)
-    page, total = search.run(state.snapshot(), request, state.properties)
+    cache = getattr(http.app.state, "search_cache", None)
+    if cache is None:
+        cache = http.app.state.search_cache = search.ResultCache()
+    version, records = state.snapshot()
+    key = search.ResultCache.key(body, version)
+    found = cache.found(key, lambda: search.matches(records, request, state.properties))
+    page = found[request.offset : request.offset + request.limit]
+    total = len(found)
     names = property_names(request.properties)
     answer: dict[str, Any] = {"total": total, "results": [record.as_json(names) for record in page]}
     following = request.offset + len(page)
