@@ -101,6 +101,7 @@ def sandbox_variables(sandbox: Sandbox) -> dict[str, str]:
     return {
         "HUBSPOT_BASE_URL": urls["hubspot"],
         "HUBSPOT_TOKEN": creds["hubspot"]["token"],
+        "HUBSPOT_INDEX_LAG_SECONDS": "0",  # the emulator's search sees a change at once
         "MAILCHIMP_BASE_URL": urls["mailchimp"],
         "MAILCHIMP_API_KEY": creds["mailchimp"]["api_key"],
         "MAILCHIMP_LIST_ID": creds["mailchimp"]["list_id"],

@@ -17,24 +17,19 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from cauce.demo import sandbox_variables
+from cauce.demo import FLOW_MERGE_FIELDS, SHOPIFY_PLUS_LIMITS, add_merge_fields, sandbox_variables
+from cauce.sandbox.generator import generate_world
 from cauce.sandbox.runner import Sandbox
+from cauce.sandbox.world import World
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
-
-#: Merge fields the flows write that a new Mailchimp audience does not have (docs/flows.md).
-FLOW_MERGE_FIELDS = {
-    "LIFECYCLE": "text",
-    "TOTALSPENT": "number",
-    "LAST_ORDER": "date",
-    "ORDERS": "number",
-}
 
 
 @dataclass
@@ -67,7 +62,9 @@ class Flows:
 
     def run_sync(self, example: str, sync: str, *extra: str) -> dict[str, Any]:
         """``cauce sync run SYNC --json``; the outcome, after checking the run succeeded."""
-        result = self.cauce("sync", "run", sync, "--config", str(self.config(example)), "--json", *extra)
+        result = self.cauce(
+            "sync", "run", sync, "--config", str(self.config(example)), "--json", *extra
+        )
         assert result.returncode == 0, f"exit {result.returncode}\n{result.stdout}\n{result.stderr}"
         outcome: dict[str, Any] = json.loads(result.stdout)
         assert outcome["status"] == "succeeded", outcome
@@ -76,7 +73,14 @@ class Flows:
     def run_rows(self, example: str, run_id: int) -> list[dict[str, Any]]:
         """Per-row results of a run as ``cauce runs show RUN --json`` reports them."""
         result = self.cauce(
-            "runs", "show", str(run_id), "--limit", "5000", "--config", str(self.config(example)), "--json"
+            "runs",
+            "show",
+            str(run_id),
+            "--limit",
+            "5000",
+            "--config",
+            str(self.config(example)),
+            "--json",
         )
         assert result.returncode == 0, result.stderr
         data: dict[str, Any] = json.loads(result.stdout)
@@ -124,12 +128,11 @@ class Flows:
             base_url=self.sandbox.urls["mailchimp"], auth=("cauce", creds["api_key"]), timeout=30
         )
 
-    def create_merge_fields(self, fields: dict[str, str] = FLOW_MERGE_FIELDS) -> None:
+    def create_merge_fields(self) -> None:
         """What a user does once in Mailchimp before the flows: add the audience fields."""
-        with self.mailchimp_api() as api:
-            for tag, kind in fields.items():
-                body = {"tag": tag, "name": tag.replace("_", " ").title(), "type": kind}
-                api.post(f"/lists/{self.list_id}/merge-fields", json=body).raise_for_status()
+        api_key = self.sandbox.credentials["mailchimp"]["api_key"]
+        created = add_merge_fields(self.sandbox.urls["mailchimp"], api_key, self.list_id)
+        assert sorted(created) == sorted(FLOW_MERGE_FIELDS)
 
     def simulate(self, path: str, body: dict[str, Any] | None = None) -> None:
         """A person or mail server acting on Mailchimp (unsubscribe, bounce, ...)."""
@@ -144,9 +147,15 @@ class Flows:
         response.raise_for_status()
 
 
+def recent_world() -> World:
+    """A small world whose campaigns fall inside the flows' 90-day engagement window."""
+    end = datetime.now(UTC) - timedelta(days=1)
+    return generate_world(11, 240, 220, 3, start=end - timedelta(days=80), end=end)
+
+
 @pytest.fixture(scope="module")
 def _sandbox() -> Iterator[Sandbox]:
-    with Sandbox(seed=11, contacts=240, orders=220, campaigns=3) as sandbox:
+    with Sandbox(recent_world(), settings={"shopify": dict(SHOPIFY_PLUS_LIMITS)}) as sandbox:
         yield sandbox
 
 
