@@ -56,13 +56,16 @@ def _search_limiter(per_second: float) -> HeaderRateLimiter:
 
 
 def missing_scope(body: Any, default: str) -> str:
-    """The scope a 403 is about: HubSpot's ``requiredGranularScopes``, else one named in text."""
+    """The scope a 403 is about: ``requiredGranularScopes`` (or older ``requiredScopes``)."""
     if isinstance(body, dict):
         for item in body.get("errors") or []:
             context = item.get("context") if isinstance(item, dict) else None
-            scopes = context.get("requiredGranularScopes") if isinstance(context, dict) else None
-            if isinstance(scopes, list) and scopes:
-                return " or ".join(str(s) for s in scopes)
+            if not isinstance(context, dict):
+                continue
+            for name in ("requiredGranularScopes", "requiredScopes"):
+                scopes = context.get(name)
+                if isinstance(scopes, list) and scopes:
+                    return " or ".join(str(s) for s in scopes)
         found = _SCOPE.findall(str(body.get("message") or ""))
         if found:
             return str(found[0])
