@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from tests.connectors.mailchimp.conftest import Connect, Emulator
+from tests.connectors.mailchimp.conftest import Connect, Emulator, calls
 
 from cauce.sdk import RowStatus, WriteMode
 
@@ -67,3 +67,20 @@ def test_a_batch_survives_429s_and_5xx(mailchimp: Emulator, connect: Connect) ->
     mailchimp.admin.faults(error_rate=0.0)
     assert {r.status for r in results} == {RowStatus.CREATED}
     assert {"retry@example.org", "storm0@example.org"} <= set(mailchimp.members())
+
+
+def test_tagging_many_members_costs_one_call_per_tag(mailchimp: Emulator, connect: Connect) -> None:
+    emails = mailchimp.subscribed_emails()[:20]
+    sink = connect().sink("member_tags", None)
+    results = sink.write(
+        [{"email_address": e, "tags": ["vip", "Winter"]} for e in emails], WriteMode.UPSERT
+    )
+    assert {r.status for r in results} == {RowStatus.UPDATED}
+    assert calls(mailchimp, "POST /lists/{list_id}/segments/{segment_id}") == 2
+    assert calls(mailchimp, "POST /lists/{list_id}/segments") == 2, "the two new tags"
+    held = mailchimp.members()
+    assert all({"vip", "Winter"} <= {t["name"] for t in held[e]["tags"]} for e in emails)
+    sink.write([{"email_address": e, "remove_tags": ["VIP"]} for e in emails], WriteMode.UPSERT)
+    held = mailchimp.members()
+    assert all({t["name"] for t in held[e]["tags"]} == {"Winter"} for e in emails)
+    assert calls(mailchimp, "POST /lists/{list_id}/segments") == 2, "no tag created twice"

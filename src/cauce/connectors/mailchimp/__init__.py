@@ -78,9 +78,9 @@ connector = ConnectorSpec(
         ),
         ObjectSpec(
             "member_tags",
-            "Add (tags) and remove (remove_tags) tags of existing members",
+            "Add (tags) and remove (remove_tags) tags of existing members, one call per tag",
             primary_key="email_address",
-            max_batch_size=100,
+            max_batch_size=500,
             modes=(WriteMode.UPSERT, WriteMode.UPDATE),
             fields=("email_address", "tags", "remove_tags"),
         ),

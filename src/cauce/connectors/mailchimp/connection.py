@@ -13,7 +13,7 @@ from cauce.connectors.mailchimp.client import MailchimpClient
 from cauce.connectors.mailchimp.config import MailchimpConfig
 from cauce.connectors.mailchimp.engagement import MemberEngagementStream
 from cauce.connectors.mailchimp.orders import OrdersSink
-from cauce.connectors.mailchimp.sinks import MembersSink, MemberTagsSink
+from cauce.connectors.mailchimp.sinks import MembersSink
 from cauce.connectors.mailchimp.streams import (
     CampaignsStream,
     EmailActivityStream,
@@ -21,6 +21,7 @@ from cauce.connectors.mailchimp.streams import (
     MembersStream,
     UnsubscribesStream,
 )
+from cauce.connectors.mailchimp.tags import MemberTagsSink
 from cauce.connectors.mailchimp.triggers import AudienceEventsTrigger
 from cauce.sdk import (
     Action,

@@ -283,56 +283,6 @@ def batch_results(
     return results
 
 
-class MemberTagsSink(Sink):
-    """Add and remove tags on existing members: ``tags`` (added) and ``remove_tags`` (removed).
-
-    One ``POST .../members/{hash}/tags`` per member (204): Mailchimp's only
-    per-member tag call, which creates unknown tags. A record for an address
-    that is not in the audience is REJECTED (this sink never creates members).
-    """
-
-    name = "member_tags"
-    key_field = "email_address"
-    max_batch_size = 100
-    modes = frozenset({WriteMode.UPSERT, WriteMode.UPDATE})
-    description = "Add (tags) and remove (remove_tags) tags of existing members"
-
-    def __init__(self, client: MailchimpClient, options: Mapping[str, Any] | None = None) -> None:
-        self.client = client
-
-    def fields(self) -> list[str]:
-        return ["email_address", "tags", "remove_tags"]
-
-    def write(self, records: Sequence[Record], mode: WriteMode) -> list[RowResult]:
-        results = []
-        for record in records:
-            key = str(record.get(self.key_field) or "")
-            try:
-                add = tag_names(record.get("tags")) or []
-                remove = tag_names(record.get("remove_tags")) or []
-            except ValueError as error:
-                results.append(RowResult(key, RowStatus.REJECTED, str(error)))
-                continue
-            if "@" not in key:
-                results.append(RowResult(key, RowStatus.REJECTED, "no email_address"))
-                continue
-            if not add and not remove:
-                results.append(RowResult(key, RowStatus.SKIPPED, "no tags to add or remove"))
-                continue
-            results.append(self._one(key, add, remove))
-        return results
-
-    def _one(self, email: str, add: list[str], remove: list[str]) -> RowResult:
-        try:
-            change_tags(self.client, email, add, remove)
-        except PermanentRecordError as error:
-            reason = error.provider_message or str(error)
-            if error.status == 404:
-                reason = f"{email} is not a member of list {self.client.list_id}"
-            return RowResult(email, RowStatus.REJECTED, f"Mailchimp: {reason}")
-        return RowResult(email, RowStatus.UPDATED)
-
-
 def change_tags(client: MailchimpClient, email: str, add: list[str], remove: list[str]) -> None:
     """One call: ``active`` for the tags to add, ``inactive`` for those to remove."""
     tags = [{"name": n, "status": "active"} for n in add]
