@@ -76,9 +76,7 @@ def _shop(info: Info) -> str:
 
 
 def _refunded_shop(order: ShopOrder) -> Decimal:
-    if not order.refunded or not order.total_price:
-        return Decimal("0")
-    return (order.shop_total_price * order.refunded / order.total_price).quantize(Decimal("0.01"))
+    return order.shop_refunded
 
 
 def _bag(order: ShopOrder, info: Info, shop: Decimal, presentment: Decimal) -> dict[str, Any]:

@@ -113,11 +113,19 @@ class ShopOrder:
     line_items: tuple[LineItem, ...] = ()
     visit: Visit | None = None
     customer_order_index: int | None = None
-    refunded: Decimal = Decimal("0")
+    refunded: Decimal = Decimal("0")  # in the presentment (buyer) currency, like total_price
 
     @property
     def gid(self) -> str:
         return f"{ORDER_GID}{self.id}"
+
+    @property
+    def shop_refunded(self) -> Decimal:
+        """The refunded amount in the shop currency, to subtract from ``shop_total_price``."""
+        if not self.refunded or not self.total_price:
+            return Decimal("0")
+        share = self.shop_total_price * self.refunded / self.total_price
+        return share.quantize(Decimal("0.01"))
 
     @property
     def name(self) -> str:

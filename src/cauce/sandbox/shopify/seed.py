@@ -144,9 +144,8 @@ def customer_from_contact(contact: Contact, orders: list[ShopOrder]) -> ShopCust
 
 def order_stats(orders: list[ShopOrder]) -> tuple[int, Decimal, int | None, datetime | None]:
     """``(count, amount spent in shop currency, last order id, its creation time)``."""
-    spent = sum(
-        (o.shop_total_price - o.refunded for o in orders if o.cancelled_at is None), Decimal("0")
-    )
+    kept = (o.shop_total_price - o.shop_refunded for o in orders if o.cancelled_at is None)
+    spent = sum(kept, Decimal("0"))
     last = max(orders, key=lambda o: (o.created_at, o.id), default=None)
     return len(orders), spent, (last.id if last else None), (last.created_at if last else None)
 

@@ -62,7 +62,7 @@ _ORDER_SORTS: dict[str, SortSpec[ShopOrder]] = {
     "ORDER_NUMBER": SortSpec("ORDER_NUMBER", "id", lambda o: o.number),
     "TOTAL_PRICE": SortSpec("TOTAL_PRICE", "decimal", lambda o: o.shop_total_price),
     "CURRENT_TOTAL_PRICE": SortSpec(
-        "CURRENT_TOTAL_PRICE", "decimal", lambda o: o.shop_total_price - o.refunded
+        "CURRENT_TOTAL_PRICE", "decimal", lambda o: o.shop_total_price - o.shop_refunded
     ),
     "FINANCIAL_STATUS": SortSpec("FINANCIAL_STATUS", "text", lambda o: o.financial_status),
     "TOTAL_ITEMS_QUANTITY": SortSpec("TOTAL_ITEMS_QUANTITY", "id", lambda o: o.total_quantity),
