@@ -169,3 +169,13 @@ def test_unsubscribes_name_campaign_and_reason(mailchimp: Emulator, connect: Con
 def test_a_missing_list_stops_the_read_with_advice(connect: Connect) -> None:
     with pytest.raises(FatalError, match="list nope123 not found"):
         read(connect(list_id="nope123").stream("members"))
+
+
+def test_members_can_be_read_by_status(mailchimp: Emulator, connect: Connect) -> None:
+    gone = mailchimp.subscribed_emails()[0]
+    mailchimp.unsubscribe(gone)
+    records = read(connect().stream("members", {"status": "unsubscribed"}))
+    assert gone in {r["email_address"] for r in records}
+    assert {r["status"] for r in records} == {"unsubscribed"}
+    with pytest.raises(FatalError, match="option status"):
+        read(connect().stream("members", {"status": "gone"}))

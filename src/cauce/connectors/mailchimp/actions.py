@@ -84,10 +84,12 @@ class UpsertMember(MailchimpAction):
         if params.language:
             body["language"] = params.language
         member = self.client.request("PUT", self.path(params.email_address), json=body)
+        out = member_summary(member or {})
         if params.tags:
             change_tags(self.client, params.email_address, params.tags, [])
-            member = self.client.get(self.path(params.email_address))
-        return member_summary(member or {})
+            known = {t.lower() for t in out["tags"]}
+            out["tags"] += [t for t in params.tags if t.lower() not in known]
+        return out
 
 
 class AddTags(MailchimpAction):

@@ -30,6 +30,7 @@ from typing import Any
 from cauce.connectors.mailchimp.client import MailchimpClient
 from cauce.sdk import FatalError, Record, Rejected, Stream, StreamState
 
+MEMBER_STATUSES = ("subscribed", "unsubscribed", "cleaned", "pending", "transactional", "archived")
 MEMBER_FIELDS = (
     "id",
     "email_address",
@@ -222,6 +223,11 @@ class MembersStream(MailchimpStream):
             params["since_last_changed"] = start
         status = self.options.get("status")
         if status:
+            if status not in MEMBER_STATUSES:
+                raise FatalError(
+                    f"Mailchimp: option status must be one of {', '.join(MEMBER_STATUSES)}, "
+                    f"got {status!r}"
+                )
             params["status"] = str(status)
         path = f"/lists/{self.list_id}/members"
         for member in stable_pages(
