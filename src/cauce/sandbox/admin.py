@@ -60,13 +60,22 @@ def admin_router(
     def put_faults(values: dict[str, Any] = Body(...)) -> dict[str, Any]:
         values = dict(values)
         outage = values.pop("outage_seconds", None)
+        if outage is not None:
+            if isinstance(outage, bool) or not isinstance(outage, int | float) or outage < 0:
+                raise HTTPException(
+                    400, f"outage_seconds must be a number of at least 0, not {outage!r}"
+                )
+            values["outage_from"] = time.time()
+            values["outage_until"] = values["outage_from"] + outage
         try:
             faults.update(values)
         except KeyError as exc:
-            raise HTTPException(400, f"unknown fault setting {exc.args[0]!r}") from exc
-        if outage is not None:
-            faults.outage_from = time.time()
-            faults.outage_until = faults.outage_from + float(outage)
+            known = ", ".join([*Faults.__dataclass_fields__, "outage_seconds"])
+            raise HTTPException(
+                400, f"unknown fault setting {exc.args[0]!r}; known: {known}"
+            ) from exc
+        except ValueError as exc:
+            raise HTTPException(400, str(exc)) from exc
         return faults_as_dict(faults)
 
     if extra is not None:

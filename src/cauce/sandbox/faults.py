@@ -25,7 +25,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 @dataclass
 class Faults:
-    """Fault settings of one emulator; all off by default."""
+    """Fault settings of one emulator; all off by default.
+
+    The random draws come from a generator owned by the settings: setting
+    ``seed`` (even to the value it already has) restarts the sequence, so a
+    test or benchmark that sets a seed and then sends the same requests sees
+    the same faults every time.
+    """
 
     seed: int = 0
     latency_ms: float = 0.0
@@ -38,13 +44,64 @@ class Faults:
     outage_until: float = 0.0  # unix time; requests before it get 503
     outage_from: float = 0.0
 
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self._rng = random.Random(self.seed)
+
     def update(self, values: dict[str, Any]) -> None:
-        for key, value in values.items():
-            if not hasattr(self, key):
-                raise KeyError(key)
-            setattr(self, key, value)
-        if "outage_seconds" in values:  # pragma: no cover - handled by caller
-            pass
+        """Apply a partial set of settings, all or none.
+
+        Raises ``KeyError`` naming an unknown setting and ``ValueError`` saying
+        which setting has a value of the wrong kind, before anything changes.
+        """
+        checked = {key: _checked(key, value) for key, value in values.items()}
+        with self._lock:
+            for key, value in checked.items():
+                setattr(self, key, value)
+            if "seed" in checked:
+                self._rng = random.Random(self.seed)
+
+    def draw(self) -> tuple[float, float]:
+        """The next two random numbers of the seeded sequence (timeout, error)."""
+        with self._lock:
+            return self._rng.random(), self._rng.random()
+
+    def take_429(self) -> bool:
+        """Use up one request of a 429 burst; False when no burst is pending."""
+        with self._lock:
+            if self.burst_429 <= 0:
+                return False
+            self.burst_429 -= 1
+            return True
+
+
+_SHARES = {"error_rate", "timeout_rate"}
+_NUMBERS = {"latency_ms", "timeout_seconds", "retry_after", "outage_until", "outage_from"}
+_COUNTS = {"seed", "burst_429"}
+
+
+def _checked(key: str, value: Any) -> Any:
+    """``value`` if it fits setting ``key``; the error says what would fit."""
+    if key not in Faults.__dataclass_fields__:
+        raise KeyError(key)
+    is_number = isinstance(value, int | float) and not isinstance(value, bool)
+    if key in _SHARES and not (is_number and 0 <= value <= 1):
+        raise ValueError(f"{key} must be a share between 0 and 1, not {value!r}")
+    if key in _NUMBERS and not (is_number and value >= 0):
+        raise ValueError(f"{key} must be a number of at least 0, not {value!r}")
+    if key in _COUNTS and not (isinstance(value, int) and not isinstance(value, bool)):
+        raise ValueError(f"{key} must be a whole number, not {value!r}")
+    if key == "burst_429" and value < 0:
+        raise ValueError(f"burst_429 must be at least 0, not {value!r}")
+    if key == "error_statuses" and not (
+        isinstance(value, list)
+        and value
+        and all(isinstance(v, int) and not isinstance(v, bool) and 400 <= v < 600 for v in value)
+    ):
+        raise ValueError(
+            f"error_statuses must be a non-empty list of HTTP error statuses, not {value!r}"
+        )
+    return value
 
 
 class RequestLog:
@@ -107,16 +164,6 @@ class SandboxMiddleware:
         self.faults = faults
         self.log = log
         self.error_body = error_body or _default_error_body
-        self._rng = random.Random(faults.seed)
-        self._seed = faults.seed
-        self._lock = threading.Lock()
-
-    def _draw(self) -> tuple[float, float]:
-        with self._lock:
-            if self._seed != self.faults.seed:
-                self._rng = random.Random(self.faults.seed)
-                self._seed = self.faults.seed
-            return self._rng.random(), self._rng.random()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -141,24 +188,20 @@ class SandboxMiddleware:
         injected: tuple[int, str, dict[str, str]] | None = None
         if f.outage_from <= now < f.outage_until:
             injected = (503, "Service Unavailable (sandbox outage)", {})
-        elif f.burst_429 > 0:
-            with self._lock:
-                f.burst_429 -= 1
+        elif f.take_429():
             injected = (
                 429,
                 "Too Many Requests (sandbox burst)",
                 {"Retry-After": str(f.retry_after)},
             )
         else:
-            r_timeout, r_error = self._draw() if (f.timeout_rate or f.error_rate) else (1.0, 1.0)
+            r_timeout, r_error = f.draw() if (f.timeout_rate or f.error_rate) else (1.0, 1.0)
             if r_timeout < f.timeout_rate:
                 await asyncio.sleep(f.timeout_seconds)
                 injected = (504, "Gateway Timeout (sandbox)", {})
             elif r_error < f.error_rate:
-                statuses = f.error_statuses or [500]
-                status = statuses[
-                    int(r_error / max(f.error_rate, 1e-9) * len(statuses)) % len(statuses)
-                ]
+                statuses = f.error_statuses
+                status = statuses[int(r_error / f.error_rate * len(statuses)) % len(statuses)]
                 injected = (status, "Internal error (sandbox fault)", {})
         if injected is not None:
             status, message, headers = injected
@@ -183,4 +226,5 @@ def _default_error_body(status: int, message: str) -> tuple[str, bytes]:
 
 
 def faults_as_dict(faults: Faults) -> dict[str, Any]:
+    """The settings as JSON (the generator and lock are not settings)."""
     return asdict(faults)
