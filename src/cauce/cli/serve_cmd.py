@@ -22,8 +22,15 @@ def serve_command(
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port to listen on.")] = 8080,
     threads: Annotated[
-        int, typer.Option(help="Jobs (workflow runs, syncs) run at the same time.")
+        int, typer.Option(help="Jobs (workflow runs, syncs) run at the same time, per worker.")
     ] = 2,
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="Worker processes that run jobs beside the web process; 0 runs jobs in "
+            "threads of the web process itself."
+        ),
+    ] = 1,
     schedule: Annotated[
         bool, typer.Option(help="Also enqueue scheduled syncs, schedule and poll triggers.")
     ] = True,
@@ -45,6 +52,8 @@ def serve_command(
 
     if threads < 1:
         fail(f"--threads must be at least 1, not {threads}")
+    if workers < 0:
+        fail(f"--workers must be 0 or more, not {workers}")
     if max_body_bytes < 1:
         fail(f"--max-body-bytes must be positive, not {max_body_bytes}")
     level = log_level.upper()
@@ -57,7 +66,9 @@ def serve_command(
         name for name, wf in application.config.workflows.items() if wf.trigger.webhook is not None
     )
     console.print(
-        f"cauce serve on http://{host}:{port} ({threads} worker thread(s)); "
+        f"cauce serve on http://{host}:{port} "
+        f"({workers or 'no'} worker process(es), {threads} thread(s) each"
+        f"{'' if workers else ' in this process'}); "
         f"webhook workflows: {', '.join(hooks) or 'none'}. Ctrl-C to stop.",
         highlight=False,
     )
@@ -69,6 +80,7 @@ def serve_command(
         host=host,
         port=port,
         threads=threads,
+        workers=workers,
         settings=settings,
         schedule=schedule,
         log_level=log_level.lower(),

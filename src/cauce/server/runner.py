@@ -28,6 +28,7 @@ import uvicorn
 from cauce.bootstrap import App
 from cauce.server.app import create_app
 from cauce.server.settings import ServerSettings
+from cauce.server.workers import WorkerProcesses
 
 log = logging.getLogger(__name__)
 
@@ -86,12 +87,18 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8080,
     threads: int = 2,
+    workers: int = 0,
     settings: ServerSettings | None = None,
     schedule: bool = True,
     log_level: str = "info",
     grace_seconds: float = 30.0,
 ) -> None:
-    """Serve until SIGINT/SIGTERM; returns after the graceful shutdown described above."""
+    """Serve until SIGINT/SIGTERM; returns after the graceful shutdown described above.
+
+    ``workers`` > 0 runs jobs in that many ``cauce worker`` processes with
+    ``threads`` threads each (:mod:`cauce.server.workers`); 0 runs them in
+    ``threads`` threads of this process.
+    """
     api = create_app(application, settings=settings)
     server = uvicorn.Server(
         uvicorn.Config(
@@ -105,7 +112,12 @@ def serve(
             proxy_headers=True,
         )
     )
-    executor = application.executor(threads=threads)
+    executor = application.executor(threads=threads) if workers == 0 else None
+    processes = (
+        WorkerProcesses(application.config_path, workers, threads, log_level=log_level)
+        if workers
+        else None
+    )
     stop = threading.Event()
     ticker = threading.Thread(
         target=_tick_until,
@@ -114,7 +126,10 @@ def serve(
         daemon=True,
     )
     _keep_running_after_signals(server)
-    executor.start()
+    if executor is not None:
+        executor.start()
+    if processes is not None:
+        processes.start()
     ticker.start()
     try:
         server.run()
@@ -122,7 +137,9 @@ def serve(
         stop.set()
         ticker.join(timeout=5)
         api.state.cauce.close()
-        if not executor.stop(timeout=grace_seconds):
+        if processes is not None and not processes.stop(timeout=grace_seconds):
+            log.warning("some worker processes had to be killed; their jobs resume later")
+        if executor is not None and not executor.stop(timeout=grace_seconds):
             log.warning(
                 "some jobs were still running after %.0f s; they resume when their lease "
                 "expires, in this process's next start or another worker",

@@ -10,7 +10,6 @@ same body and event id, until it is acknowledged.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import signal
@@ -24,11 +23,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import sqlalchemy as sa
 
 from cauce.sandbox.serve import free_port
 from cauce.server import sign_generic
-
-MAILCHIMP_MEMBER_FIELDS = ("email_address", "status", "tags", "merge_fields")
 
 
 class ServeProcess:
@@ -162,10 +160,6 @@ def generic_delivery(secret: str, payload: dict[str, Any]) -> Delivery:
     )
 
 
-def subscriber_hash(email: str) -> str:
-    return hashlib.md5(email.lower().encode()).hexdigest()  # noqa: S324 - Mailchimp's member id
-
-
 def mailchimp_members(admin_url: str, list_id: str) -> dict[str, dict[str, Any]]:
     """The emulator's members of ``list_id`` by lower-case email, as its admin API shows them."""
     state = httpx.get(admin_url + "/state", timeout=60).json()
@@ -175,6 +169,23 @@ def mailchimp_members(admin_url: str, list_id: str) -> dict[str, dict[str, Any]]
 
 def tag_names(member: dict[str, Any]) -> list[str]:
     return [tag["name"] for tag in member.get("tags") or []]
+
+
+def store_counts(config: Path) -> dict[str, int]:
+    """Runs per status in the embedded store next to ``config`` (``.cauce/cauce.db``)."""
+    engine = sa.create_engine(f"sqlite:///{config.parent / '.cauce' / 'cauce.db'}")
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                sa.text("SELECT status, COUNT(*) FROM workflow_runs GROUP BY status")
+            ).all()
+            counts = {str(status): int(n) for status, n in rows}
+            counts["events"] = int(
+                conn.execute(sa.text("SELECT COUNT(*) FROM events")).scalar_one()
+            )
+            return counts
+    finally:
+        engine.dispose()
 
 
 def wait_for(check: Callable[[], bool], timeout: float, interval: float = 0.5) -> bool:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
-from tests.e2e.workflows.conftest import SIGNUP_SECRET, Live, signup_config
 from tests.e2e.workflows.harness import (
     Deliverer,
     ServeProcess,
@@ -14,6 +13,7 @@ from tests.e2e.workflows.harness import (
     tag_names,
     wait_for,
 )
+from tests.e2e.workflows.live import SIGNUP_SECRET, Live, signup_config
 
 
 def test_a_webhook_posted_to_cauce_serve_reaches_mailchimp(sandbox: Live, tmp_path: Path) -> None:
