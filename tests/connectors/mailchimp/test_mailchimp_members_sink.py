@@ -198,3 +198,14 @@ def test_archived_members_are_not_revived(mailchimp: Emulator, connect: Connect)
     assert results[email].status is RowStatus.SKIPPED
     assert (results[email].reason or "").startswith("archived")
     assert mailchimp.status(email) == "archived"
+
+
+def test_suppression_matches_an_address_whatever_its_case(
+    mailchimp: Emulator, connect: Connect
+) -> None:
+    email = mailchimp.subscribed_emails()[4]
+    mailchimp.unsubscribe(email)
+    shouted = email.upper()
+    results = write(connect, [{"email_address": shouted, "merge_fields": {"FNAME": "Loud"}}])
+    assert (results[shouted].status, results[shouted].reason) == (RowStatus.SKIPPED, "suppressed")
+    assert mailchimp.status(email) == "unsubscribed"

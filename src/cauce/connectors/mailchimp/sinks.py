@@ -14,7 +14,7 @@ loads the audience's unsubscribed and cleaned members (``GET
 .../members?status=...&fields=members.email_address``, 1000 per page) and
 does not send them at all: such a row is reported SKIPPED, reason
 "suppressed" (archived members are held back the same way, see
-:class:`SuppressionList`). A member who unsubscribes while the run goes on is still safe,
+``suppression.py``). A member who unsubscribes while the run goes on is still safe,
 because no status is ever sent for an existing member; if Mailchimp answers
 that an address is in a compliance state, the row is SKIPPED "suppressed" too.
 
@@ -26,13 +26,12 @@ in a separate request without ``sync_tags``, so their tags are untouched).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from cauce.connectors.mailchimp.client import MailchimpClient, subscriber_hash
 from cauce.connectors.mailchimp.merge_fields import MergeFields, jsonable, merge_samples
-from cauce.connectors.mailchimp.streams import stable_pages
+from cauce.connectors.mailchimp.suppression import SUPPRESSED, SuppressionList
 from cauce.sdk import (
     FatalError,
     PermanentRecordError,
@@ -44,9 +43,6 @@ from cauce.sdk import (
 )
 
 NEW_STATUSES = ("subscribed", "pending", "transactional", "unsubscribed")
-LOADED_STATUSES = ("unsubscribed", "cleaned", "archived")
-SUPPRESSED = "suppressed"
-ARCHIVED = "archived: unarchive the contact in Mailchimp to sync it again"
 PASSED_THROUGH = (
     "email_type",
     "language",
@@ -67,10 +63,6 @@ MEMBER_SINK_FIELDS = (
     "consent",
     *PASSED_THROUGH,
 )
-
-
-def _digest(email: str) -> bytes:
-    return hashlib.md5(email.strip().lower().encode("utf-8")).digest()
 
 
 def tag_names(value: Any) -> list[str] | None:
@@ -96,47 +88,6 @@ def bool_option(options: Mapping[str, Any], name: str, default: bool = False) ->
     if not isinstance(value, bool):
         raise FatalError(f"Mailchimp: option {name} must be true or false, got {value!r}")
     return value
-
-
-class SuppressionList:
-    """Addresses the sink must not send, kept as 16-byte MD5 digests.
-
-    Unsubscribed and cleaned members are ``suppressed``. Archived members are
-    held back too (reason ``archived``): the API shows an archived member's
-    status only as ``archived``, so Cauce cannot tell whether they had
-    unsubscribed before, and adding them again would revive them with
-    ``status_if_new``.
-    """
-
-    def __init__(self, client: MailchimpClient) -> None:
-        self.client = client
-        self._reasons: dict[bytes, str] | None = None
-
-    def load(self) -> None:
-        reasons: dict[bytes, str] = {}
-        path = f"/lists/{self.client.list_id}/members"
-        for status in LOADED_STATUSES:
-            params = {"status": status, "fields": "members.email_address,total_items"}
-            pages = stable_pages(self.client, path, "members", params, self.client.config.page_size)
-            for member in pages:
-                email = member.get("email_address")
-                if email:
-                    reasons[_digest(str(email))] = ARCHIVED if status == "archived" else SUPPRESSED
-        self._reasons = reasons
-
-    def reason(self, email: str) -> str | None:
-        """Why ``email`` must not be sent, or None when it may."""
-        if self._reasons is None:
-            self.load()
-        assert self._reasons is not None
-        return self._reasons.get(_digest(email))
-
-    def __contains__(self, email: object) -> bool:
-        return isinstance(email, str) and self.reason(email) is not None
-
-    def add(self, email: str) -> None:
-        if self._reasons is not None:
-            self._reasons[_digest(email)] = SUPPRESSED
 
 
 class MembersSink(Sink):
