@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from tests.connectors.mailchimp.conftest import Connect, Emulator
 
-from cauce.connectors.mailchimp import MailchimpConnection, connector
+from cauce.connectors.mailchimp import connector
 from cauce.sandbox.mailchimp import MAILCHIMP_API_KEY
 from cauce.sdk import FatalError
 
@@ -47,18 +47,21 @@ def test_a_missing_list_lists_the_available_ones(mailchimp: Emulator, connect: C
 def test_the_base_url_is_derived_from_the_keys_data_center() -> None:
     config = connector.config_model.model_validate({"api_key": "abc-us14", "list_id": "x1"})
     assert config.root_url == "https://us14.api.mailchimp.com/3.0"
+
+
+def test_a_base_url_of_another_data_center_is_caught_before_any_request() -> None:
     connection = connector.connect(
         {"api_key": "abc-us14", "list_id": "x1", "base_url": "https://us21.api.mailchimp.com/3.0"}
     )
     try:
-        assert isinstance(connection, MailchimpConnection)
-        result = connection.client.wrong_data_center()
-        assert result == (
-            "the API key belongs to data center us14; set base_url to "
-            "https://us14.api.mailchimp.com/3.0"
-        )
+        result = connection.check()
     finally:
         connection.close()
+    assert not result.ok
+    assert result.message == (
+        "the API key belongs to data center us14; set base_url to "
+        "https://us14.api.mailchimp.com/3.0"
+    )
 
 
 def test_a_key_without_data_center_needs_a_base_url() -> None:

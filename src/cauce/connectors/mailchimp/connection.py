@@ -100,15 +100,15 @@ class MailchimpConnection(Connection):
         """``GET /ping`` (key, data center), then the audience (list id)."""
         client = self.client
         where = client.http.redactor.url(client.root)
+        mismatch = client.wrong_data_center()
+        if mismatch:
+            return CheckResult(False, mismatch)
         try:
             client.get("/ping")
         except ConnectionFailed as error:
             return CheckResult(False, f"cannot reach Mailchimp at {where}: {error}")
         except ConnectorError as error:
             return CheckResult(False, str(error).removeprefix("Mailchimp: "))
-        mismatch = client.wrong_data_center()
-        if mismatch:
-            return CheckResult(False, mismatch)
         list_id = self.config.list_id
         try:
             audience = client.get(f"/lists/{list_id}", {"fields": "id,name,stats.member_count"})
