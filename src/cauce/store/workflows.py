@@ -166,6 +166,43 @@ def hand_run_to_job(
     conn.execute(sa.update(workflow_runs).where(workflow_runs.c.id == run_id).values(**values))
 
 
+def save_progress_in(
+    conn: Connection,
+    run_id: int,
+    steps: list[dict[str, Any]],
+    context: dict[str, Any],
+    *,
+    started_at: datetime,
+    finish: tuple[str, str | None, str | None] | None = None,
+) -> None:
+    """Keep a job's step attempts and the run's context (one ``executemany`` and one update).
+
+    ``finish`` = ``(status, error, step)`` ends the run in the same statement.
+    """
+    if steps:
+        conn.execute(
+            sa.insert(workflow_steps),
+            [{**step, "run_id": run_id, "error": _clip(step.get("error"))} for step in steps],
+        )
+    values: dict[str, Any] = {
+        "context": context,
+        "attempts": workflow_runs.c.attempts + 1,
+        "started_at": sa.func.coalesce(workflow_runs.c.started_at, started_at),
+    }
+    if steps:
+        values["current_step"] = steps[-1]["path"]
+    if finish is not None:
+        status, error, step = finish
+        values.update(
+            status=status,
+            error=_clip(error),
+            current_step=step,
+            finished_at=started_at,
+            wake_at=None,
+        )
+    conn.execute(sa.update(workflow_runs).where(workflow_runs.c.id == run_id).values(**values))
+
+
 def _clip(text: str | None) -> str | None:
     return text if text is None or len(text) <= ERROR_MAX else text[: ERROR_MAX - 1] + "…"
 
@@ -193,45 +230,6 @@ class WorkflowStore:
             return None
         return EventRecord(
             row.id, row.workflow, row.event_id, row.type, dict(row.data or {}), row.received_at
-        )
-
-    def start_run(self, run_id: int, job_id: int, now: datetime | None = None) -> bool:
-        """Mark the run running for ``job_id``; False when another job owns it or it is over."""
-        now = now or utcnow()
-        with write_transaction(self.engine) as conn:
-            done = conn.execute(
-                sa.update(workflow_runs)
-                .where(
-                    workflow_runs.c.id == run_id,
-                    workflow_runs.c.job_id == job_id,
-                    workflow_runs.c.status.notin_(FINAL_RUN_STATUSES),
-                )
-                .values(
-                    status="running",
-                    attempts=workflow_runs.c.attempts + 1,
-                    started_at=sa.func.coalesce(workflow_runs.c.started_at, now),
-                    wake_at=None,
-                )
-            )
-            return done.rowcount == 1
-
-    def record_step(self, run_id: int, step: dict[str, Any], context: dict[str, Any]) -> None:
-        """Keep one step attempt and the run's new context, together."""
-        with write_transaction(self.engine) as conn:
-            self.record_step_in(conn, run_id, step, context)
-
-    def record_step_in(
-        self, conn: Connection, run_id: int, step: dict[str, Any], context: dict[str, Any]
-    ) -> None:
-        conn.execute(
-            sa.insert(workflow_steps).values(
-                run_id=run_id, **{**step, "error": _clip(step.get("error"))}
-            )
-        )
-        conn.execute(
-            sa.update(workflow_runs)
-            .where(workflow_runs.c.id == run_id)
-            .values(context=context, current_step=step["path"])
         )
 
     def finish_run(

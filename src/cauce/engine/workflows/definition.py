@@ -130,19 +130,19 @@ class DefinitionCache:
         self._lock = threading.Lock()
 
     def get(self, name: str, definition: dict[str, Any] | WorkflowConfig) -> CompiledWorkflow:
-        config = (
-            definition
-            if isinstance(definition, WorkflowConfig)
-            else WorkflowConfig.model_validate(definition)
-        )
-        data = snapshot(config)
+        raw = snapshot(definition) if isinstance(definition, WorkflowConfig) else definition
         digest = hashlib.sha256(
-            (name + json.dumps(data, sort_keys=True, default=str)).encode()
+            (name + json.dumps(raw, sort_keys=True, default=str)).encode()
         ).hexdigest()
         with self._lock:
             found = self._items.get(digest)
         if found is not None:
             return found
+        config = (
+            definition
+            if isinstance(definition, WorkflowConfig)
+            else WorkflowConfig.model_validate(definition)
+        )
         compiled = compile_workflow(name, config)
         with self._lock:
             if len(self._items) >= self._size:

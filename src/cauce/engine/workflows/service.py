@@ -15,6 +15,7 @@ Faces (CLI, server) and the job executors call this. Its rules:
 from __future__ import annotations
 
 import difflib
+import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -57,7 +58,10 @@ from cauce.store.workflows import (
     WorkflowStore,
     create_run,
     hand_run_to_job,
+    save_progress_in,
 )
+
+log = logging.getLogger(__name__)
 
 REPLAYABLE = ("failed", "dead", "filtered")
 
@@ -85,14 +89,22 @@ class _MemoryRecorder:
         self.records.append(record)
 
 
-class _StoreRecorder:
-    def __init__(self, store: WorkflowStore, run_id: int) -> None:
-        self.store = store
-        self.run_id = run_id
+class _BufferedRecorder:
+    """Keeps a run's step attempts in memory until the run stops (finishes, waits, is
+    interrupted); they are then written in the same transaction as the run's new state.
+
+    One write per run instead of one per step is what lets a single SQLite file keep up
+    with hundreds of runs a second. A crash mid-run loses the unwritten attempts and the
+    run resumes from its last saved state: its lookups and actions run again, with the
+    same idempotency keys (at-least-once execution, idempotent effects).
+    """
+
+    def __init__(self) -> None:
+        self.pending: list[dict[str, Any]] = []
+        self.state: RunState | None = None
 
     def step(self, record: StepRecord, state: RunState) -> None:
-        self.store.record_step(
-            self.run_id,
+        self.pending.append(
             {
                 "path": record.path,
                 "kind": record.kind,
@@ -104,9 +116,9 @@ class _StoreRecorder:
                 "started_at": record.started_at,
                 "finished_at": record.finished_at,
                 "duration_ms": record.duration_ms,
-            },
-            state.to_json(),
+            }
         )
+        self.state = state
 
 
 class WorkflowService:
@@ -166,41 +178,62 @@ class WorkflowService:
             return {"run_id": run_id, "skipped": "the run no longer exists"}
         if run.status in FINAL_RUN_STATUSES:
             return {"run_id": run_id, "status": run.status}
-        if not self.runs_store.start_run(run_id, job.id, self.clock()):
-            return {"run_id": run_id, "skipped": f"run is owned by job {run.job_id}"}
+        if run.job_id != job.id:
+            return {"run_id": run_id, "skipped": f"the run is owned by job {run.job_id}"}
+        recorder = _BufferedRecorder()
+        state = RunState.from_json(run.context)
         try:
             workflow = self.definitions.get(run.workflow, run.definition)
+            runtime = WorkflowRuntime(
+                workflow,
+                self.actions,
+                recorder,
+                clock=self.clock,
+                should_stop=lambda: ctx.should_stop,
+            )
+            outcome = runtime.run(state)
         except (CauceError, ExpressionError, ConditionError, MappingSpecError, ValueError) as exc:
-            error = f"the run's definition cannot be used: {exc}"
-            self.runs_store.finish_run(run_id, "failed", error=error, now=self.clock())
-            return {"run_id": run_id, "status": "failed"}
-        state = RunState.from_json(run.context)
-        runtime = WorkflowRuntime(
-            workflow,
-            self.actions,
-            _StoreRecorder(self.runs_store, run_id),
-            clock=self.clock,
-            should_stop=lambda: ctx.should_stop,
-        )
-        outcome = runtime.run(state)
+            outcome = RunOutcome("failed", error=f"the run's definition cannot be used: {exc}")
+        except Exception as exc:
+            log.exception("workflow run %s: unexpected error", run_id)
+            outcome = RunOutcome(
+                "failed",
+                step=recorder.pending[-1]["path"] if recorder.pending else None,
+                error=f"internal error ({type(exc).__name__}: {exc}); replay the run once fixed",
+            )
+        self._save(run_id, job, recorder, state, outcome)
         if outcome.status == "interrupted":
             raise JobInterrupted(f"workflow run {run_id} stopped before step {outcome.step}")
-        if outcome.status == "waiting":
-            self._continue_later(run_id, run.attempts + 1, outcome)
-        else:
-            self.runs_store.finish_run(
-                run_id, outcome.status, error=outcome.error, step=outcome.step, now=self.clock()
-            )
         return {"run_id": run_id, "status": outcome.status, "step": outcome.step}
 
-    def _continue_later(self, run_id: int, wakeup: int, outcome: RunOutcome) -> None:
-        wake_at = outcome.wake_at or self.clock()
+    def _save(
+        self,
+        run_id: int,
+        job: Job,
+        recorder: _BufferedRecorder,
+        state: RunState,
+        outcome: RunOutcome,
+    ) -> None:
+        """The run's new state, its step attempts and what comes next, in one transaction."""
+        now = self.clock()
+        final = outcome.status not in ("waiting", "interrupted")
         with write_transaction(self.store.engine) as conn:
+            save_progress_in(
+                conn,
+                run_id,
+                recorder.pending,
+                state.to_json(),
+                started_at=now,
+                finish=(outcome.status, outcome.error, outcome.step) if final else None,
+            )
+            if outcome.status != "waiting":
+                return
+            wake_at = outcome.wake_at or now
             job_id, _ = self.queue.enqueue_in(
                 conn,
                 WORKFLOW_JOB,
                 {"run_id": run_id},
-                dedupe_key=f"{run_dedupe_key(run_id)}:wake:{wakeup}",
+                dedupe_key=f"{run_dedupe_key(run_id)}:after:{job.id}",
                 run_after=wake_at,
                 max_attempts=RUN_JOB_ATTEMPTS,
             )
