@@ -27,7 +27,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from cauce.errors import StoreError
-from cauce.store.database import write_transaction
 from cauce.store.models import events, workflow_runs, workflow_steps, workflow_triggers
 
 RUN_STATUSES = ("queued", "running", "waiting", "succeeded", "filtered", "failed", "dead")
@@ -230,40 +229,6 @@ class WorkflowStore:
             return None
         return EventRecord(
             row.id, row.workflow, row.event_id, row.type, dict(row.data or {}), row.received_at
-        )
-
-    def finish_run(
-        self,
-        run_id: int,
-        status: str,
-        *,
-        error: str | None = None,
-        step: str | None = None,
-        now: datetime | None = None,
-    ) -> None:
-        with write_transaction(self.engine) as conn:
-            self.finish_run_in(conn, run_id, status, error=error, step=step, now=now)
-
-    def finish_run_in(
-        self,
-        conn: Connection,
-        run_id: int,
-        status: str,
-        *,
-        error: str | None = None,
-        step: str | None = None,
-        now: datetime | None = None,
-    ) -> None:
-        conn.execute(
-            sa.update(workflow_runs)
-            .where(workflow_runs.c.id == run_id)
-            .values(
-                status=status,
-                error=_clip(error),
-                current_step=step,
-                finished_at=now or utcnow(),
-                wake_at=None,
-            )
         )
 
     def steps(self, run_id: int) -> list[WorkflowStepRecord]:

@@ -7,9 +7,13 @@ from typing import Any
 
 import pytest
 from tests.unit.workflows.conftest import Harness
+from tests.unit.workflows.fake_crm import crm_connector
 
-from cauce.engine.workflows import WorkflowError
+from cauce.engine.jobs import JobQueue, LocalExecutor
+from cauce.engine.workflows import WORKFLOW_JOB, WorkflowError, WorkflowService
 from cauce.sdk import Event
+from cauce.sdk.registry import Registry
+from cauce.store.store import Store
 
 UPSERT = {
     "connection": "crm",
@@ -184,3 +188,44 @@ def test_a_test_run_calls_the_real_connection_and_skips_delays(make_harness: Any
     result = h.service.test("welcome_later", Event("t1", "x", {"email": "ana@example.com"}))
     assert result.outcome.status == "succeeded"
     assert h.crm.members["ana@example.com"]["tags"] == ["welcomed"]
+
+
+def test_a_worker_killed_mid_run_is_taken_over_and_the_upsert_is_not_duplicated(
+    make_harness: Any,
+) -> None:
+    h: Harness = make_harness(ROUTED)
+    run_id = h.send("route_buyers", "o1", {"email": "a@example.com", "total": 500})
+    crashed = h.service.queue.claim("worker-killed-by-kill-9", lease_seconds=30)
+    assert crashed is not None  # it claimed the job, then died without a word
+    assert h.drain() == 0  # the lease still holds
+    h.clock.advance(31)
+    h.drain()
+    assert h.run(run_id).status == "succeeded"
+    assert h.crm.members["a@example.com"]["tags"] == ["vip"]
+
+
+def test_a_waiting_run_is_finished_by_a_new_process_on_the_same_store(
+    make_harness: Any,
+) -> None:
+    h: Harness = make_harness(DELAYED)
+    run_id = h.send("welcome_later", "e1", {"email": "ana@example.com"})
+    h.drain()
+    url = str(h.store.engine.url)
+    h.service.close()
+    h.store.close()  # the first process is gone
+
+    store = Store.open(url)
+    try:
+        queue = JobQueue(store.engine, clock=h.clock)
+        service = WorkflowService(
+            h.service.config, store, Registry({"fakecrm": crm_connector}), queue, clock=h.clock
+        )
+        executor = LocalExecutor(queue, {WORKFLOW_JOB: service.handle_job}, worker_id="new")
+        h.clock.advance(7201)
+        executor.run_until_idle()
+        run = service.runs_store.get_run(run_id or 0)
+        assert run is not None and run.status == "succeeded"
+        assert h.crm.members["ana@example.com"]["tags"] == ["welcomed"]
+        service.close()
+    finally:
+        store.close()
