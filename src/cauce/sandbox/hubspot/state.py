@@ -229,10 +229,15 @@ class HubSpotState:
         """``(version, active contacts in id order)`` for search; records are shared, not copied.
 
         ``version`` changes with every write, so a search may reuse what it found
-        in the same version (see ``search.ResultCache``).
+        in the same version (see ``search.ResultCache``). The list is shared
+        between searches of one version: callers must not change it.
         """
         with self.lock:
-            return self.version, [r for r in self.contacts.values() if not r.archived]
+            cached = getattr(self, "_active", None)
+            if cached is None or cached[0] != self.version:
+                cached = (self.version, [r for r in self.contacts.values() if not r.archived])
+                self._active = cached
+            return cached
 
     # -- validation --------------------------------------------------------------
     def validate(self, raw: dict[str, Any], *, index: int | None = None) -> dict[str, str]:

@@ -19,11 +19,18 @@ def search_contacts(
     cap = int(getattr(http.app.state, "search_max_results", search.MAX_RESULTS))
     request = search.parse_request(body, state.properties, cap)
     cache = getattr(http.app.state, "search_cache", None)
-    if cache is None:
+    index = getattr(http.app.state, "search_index", None)
+    if cache is None or index is None:
         cache = http.app.state.search_cache = search.ResultCache()
+        index = http.app.state.search_index = search.ModifiedIndex()
     version, records = state.snapshot()
     key = search.ResultCache.key(body, version)
-    found = cache.found(key, lambda: search.matches(records, request, state.properties))
+    found = cache.found(
+        key,
+        lambda: search.indexed_matches(
+            body, request, records, index.get(version, records), state.properties
+        ),
+    )
     page = found[request.offset : request.offset + request.limit]
     total = len(found)
     names = property_names(request.properties)
