@@ -200,6 +200,29 @@ def build_app(state: State) -> FastAPI:
             )
         return JSONResponse({"status": "COMPLETE"}, headers=headers)
 
+    # -- Shopify REST leaky bucket (X-Shopify-Shop-Api-Call-Limit) -------------------------
+    @app.get("/leaky/{key}/shop.json")
+    def leaky(key: str, size: int = 40, leak: float = 2.0, used: int = 0) -> Any:
+        """``used`` fills the bucket on a key's first call, as another app sharing it would."""
+        now = time.monotonic()
+        with state.lock:
+            level, stamp = state.buckets.get(key, (float(used), now))
+            level = max(0.0, level - (now - stamp) * leak)
+            over = level + 1 > size
+            if not over:
+                level += 1
+            state.buckets[key] = (level, now)
+        state.hit(key + ":429" if over else key)
+        headers = {"X-Shopify-Shop-Api-Call-Limit": f"{round(level)}/{size}"}
+        if over:
+            headers["Retry-After"] = "2.0"
+            return JSONResponse(
+                {"errors": "Exceeded 2 calls per second for api client. Reduce request rates."},
+                status_code=429,
+                headers=headers,
+            )
+        return JSONResponse({"shop": {"name": "x"}}, headers=headers)
+
     # -- GraphQL cost bucket -------------------------------------------------------------
     @app.post("/cost/{key}/graphql.json")
     async def cost(key: str, request: Request, maximum: float = 100, rate: float = 200) -> Any:

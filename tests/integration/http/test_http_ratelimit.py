@@ -150,3 +150,29 @@ def test_token_bucket_paces_to_its_rate_after_the_initial_capacity() -> None:
         bucket.acquire()
     elapsed = time.monotonic() - started
     assert 25 / 50 * 0.9 <= elapsed <= 25 / 50 + 0.3
+
+
+def test_shopify_rest_limiter_drains_the_bucket_then_paces_at_the_leak_rate(api: Any) -> None:
+    key = api.key()
+    limiter = HeaderRateLimiter.shopify_rest(leak_rate=20.0, bucket=10)
+    with HttpClient(api.url, rate_limiter=limiter, provider="Shopify") as client:
+        started = time.monotonic()
+        for _ in range(40):
+            client.get(f"/leaky/{key}/shop.json", params={"size": 10, "leak": 20})
+        elapsed = time.monotonic() - started
+    assert api.calls(key + ":429") == 0
+    assert api.calls(key) == 40
+    assert elapsed >= (40 - 10) / 20 * 0.9, "the 30 calls past the bucket follow the leak rate"
+
+
+def test_shopify_rest_bucket_filled_by_another_app_is_read_from_the_call_limit_header(
+    api: Any,
+) -> None:
+    key = api.key()
+    limiter = HeaderRateLimiter.shopify_rest(leak_rate=20.0, bucket=10)
+    params = {"size": 10, "leak": 20, "used": 8}
+    with HttpClient(api.url, rate_limiter=limiter, provider="Shopify") as client:
+        for _ in range(12):
+            client.get(f"/leaky/{key}/shop.json", params=params)
+    assert api.calls(key + ":429") == 0
+    assert api.calls(key) == 12
