@@ -7,10 +7,15 @@ and run in CI.
 
 from __future__ import annotations
 
+import json
 import random
+import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from itertools import pairwise
 from pathlib import Path
 
 import httpx
@@ -30,7 +35,7 @@ from tests.e2e.workflows.live import SIGNUP_SECRET, Live, live, sandbox, signup_
 pytestmark = pytest.mark.slow
 __all__ = ["live", "sandbox"]  # fixtures
 
-WEBHOOKS = int(__import__("os").environ.get("W2_N", "5000"))
+WEBHOOKS = 5000
 SENDERS = 12
 
 
@@ -111,4 +116,89 @@ def test_webhooks_survive_two_kill_9s_and_each_is_processed_exactly_once(
         )
     finally:
         sending.clear()
+        server.stop()
+
+
+OUTAGE_SECONDS = 120
+OUTAGE_WEBHOOKS = 20
+
+
+def outage_config(folder: Path, live: Live) -> Path:
+    """The signup workflow, with the connection's own retries kept short (2 s) so that a long
+    outage is ridden out by the workflow's step retries, each attempt in the run log."""
+    path = signup_config(folder, live)
+    text = (
+        path.read_text()
+        .replace("      base_url:", "      retry_deadline: 2\n      base_url:", 1)
+        .replace(
+            "retry: {max_attempts: 12, backoff: 1s, max_backoff: 20s}",
+            "retry: {max_attempts: 20, backoff: 2s, max_backoff: 15s}",
+        )
+    )
+    path.write_text(text)
+    return path
+
+
+def run_statuses(config: Path) -> dict[str, int]:
+    return {k: v for k, v in store_counts(config).items() if k != "events"}
+
+
+def test_runs_wait_out_a_two_minute_destination_outage_and_complete_on_their_own(
+    sandbox: Live, tmp_path: Path
+) -> None:
+    config = outage_config(tmp_path, sandbox)
+    server = ServeProcess(config).start()
+    list_id = sandbox.variables["MAILCHIMP_LIST_ID"]
+    try:
+        httpx.put(
+            sandbox.admin("mailchimp") + "/faults", json={"outage_seconds": OUTAGE_SECONDS}
+        ).raise_for_status()
+        outage_ends = time.monotonic() + OUTAGE_SECONDS
+        deliverer = Deliverer(lambda: server.url + "/hooks/signup")
+        with httpx.Client(timeout=10) as client:
+            for n in range(OUTAGE_WEBHOOKS):
+                delivery = generic_delivery(
+                    SIGNUP_SECRET, {"id": f"o-{n}", "email": f"outage.{n}@example.com"}
+                )
+                deliverer.deliver(client, delivery)
+
+        assert wait_for(lambda: run_statuses(config).get("waiting", 0) == OUTAGE_WEBHOOKS, 30)
+        time.sleep(max(0.0, outage_ends - time.monotonic() - 20))
+        during = run_statuses(config)
+        assert during == {"waiting": OUTAGE_WEBHOOKS}, during
+
+        def all_done() -> bool:
+            return run_statuses(config).get("succeeded", 0) == OUTAGE_WEBHOOKS
+
+        assert wait_for(all_done, 20 + 45, interval=1.0), (
+            run_statuses(config),
+            server.logs()[-3000:],
+        )
+        finished_after_outage = time.monotonic() - outage_ends
+        members = mailchimp_members(sandbox.admin("mailchimp"), list_id)
+        for n in range(OUTAGE_WEBHOOKS):
+            assert tag_names(members[f"outage.{n}@example.com"]) == ["new-lead"]
+
+        shown = subprocess.run(
+            [sys.executable, "-m", "cauce.cli.main", "workflow", "show", "1", "--json",
+             "--config", str(config)],
+            capture_output=True, text=True, cwd=tmp_path, check=True,
+        )  # fmt: skip
+        run = json.loads(shown.stdout)
+        attempts = [step for step in run["steps"] if step["path"] == "upsert"]
+        retries = [step for step in attempts if step["status"] == "retrying"]
+        assert run["status"] == "succeeded"
+        assert attempts[-1]["status"] == "succeeded"
+        assert len(retries) >= 5, attempts
+        assert all("503" in (step["error"] or "") for step in retries), retries
+        starts = [datetime.fromisoformat(step["started_at"]) for step in attempts]
+        gaps = [(b - a).total_seconds() for a, b in pairwise(starts)]
+        assert gaps[-2] > gaps[0] * 2, f"waits between attempts should grow: {gaps}"
+        assert max(gaps) <= 15 * 1.5 + 5, f"waits are capped by max_backoff: {gaps}"
+        print(
+            f"\n{OUTAGE_WEBHOOKS} runs waited out a {OUTAGE_SECONDS} s outage; all succeeded "
+            f"{finished_after_outage:.1f} s after it ended; run 1 attempts: {len(attempts)}, "
+            f"waits {[round(g, 1) for g in gaps]}"
+        )
+    finally:
         server.stop()
