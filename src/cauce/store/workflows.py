@@ -27,10 +27,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from cauce.errors import StoreError
-from cauce.store.models import events, workflow_runs, workflow_steps, workflow_triggers
+from cauce.store.models import events, jobs, workflow_runs, workflow_steps, workflow_triggers
 
 RUN_STATUSES = ("queued", "running", "waiting", "succeeded", "filtered", "failed", "dead")
-FINAL_RUN_STATUSES = ("succeeded", "filtered", "failed", "dead")
+FINAL_shown_statusES = ("succeeded", "filtered", "failed", "dead")
 ERROR_MAX = 4000
 
 
@@ -206,6 +206,24 @@ def _clip(text: str | None) -> str | None:
     return text if text is None or len(text) <= ERROR_MAX else text[: ERROR_MAX - 1] + "…"
 
 
+_shown_status = sa.case(
+    (
+        sa.and_(workflow_runs.c.status.in_(("queued", "waiting")), jobs.c.status == "running"),
+        sa.literal("running"),
+    ),
+    else_=workflow_runs.c.status,
+).label("status")
+"""A run is shown ``running`` while a worker holds its job: the run row itself is only
+written when the run stops (see :func:`save_progress_in`), so this is read from the job."""
+
+
+def _runs_query() -> sa.Select[Any]:
+    columns = [c for c in workflow_runs.c if c.name != "status"]
+    return sa.select(*columns, _shown_status).select_from(
+        workflow_runs.outerjoin(jobs, jobs.c.id == workflow_runs.c.job_id)
+    )
+
+
 # -- own transactions -----------------------------------------------------------------------------
 
 
@@ -217,9 +235,7 @@ class WorkflowStore:
 
     def get_run(self, run_id: int) -> WorkflowRunRecord | None:
         with self.engine.connect() as conn:
-            row = conn.execute(
-                sa.select(workflow_runs).where(workflow_runs.c.id == run_id)
-            ).one_or_none()
+            row = conn.execute(_runs_query().where(workflow_runs.c.id == run_id)).one_or_none()
         return None if row is None else _run(row)
 
     def get_event(self, row_id: int) -> EventRecord | None:
@@ -269,11 +285,11 @@ class WorkflowStore:
             raise StoreError(
                 f"unknown run status {status!r}; expected one of {', '.join(RUN_STATUSES)}"
             )
-        query = sa.select(workflow_runs).order_by(workflow_runs.c.id.desc())
+        query = _runs_query().order_by(workflow_runs.c.id.desc())
         if workflow is not None:
             query = query.where(workflow_runs.c.workflow == workflow)
         if status is not None:
-            query = query.where(workflow_runs.c.status == status)
+            query = query.where(_shown_status == status)
         if since is not None:
             query = query.where(workflow_runs.c.created_at >= since)
         if limit is not None:

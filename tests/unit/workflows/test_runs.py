@@ -171,3 +171,13 @@ def _event(event_id: str, data: dict[str, Any]) -> Any:
     from cauce.sdk import Event
 
     return Event(event_id, "contact.creation", data, source="test")
+
+
+def test_a_run_shows_running_while_a_worker_holds_its_job(make_harness: Any) -> None:
+    h: Harness = make_harness(CONTACT_TO_MEMBER)
+    run_id = h.send("contact_to_member", "evt-1", {"objectId": 7})
+    assert h.run(run_id).status == "queued"
+    assert h.service.queue.claim("busy-worker") is not None
+    assert h.run(run_id).status == "running"
+    assert [r.id for r in h.service.runs("contact_to_member", status="running")] == [run_id]
+    assert h.service.runs("contact_to_member", status="queued") == []
