@@ -30,7 +30,7 @@ from cauce.errors import StoreError
 from cauce.store.models import events, jobs, workflow_runs, workflow_steps, workflow_triggers
 
 RUN_STATUSES = ("queued", "running", "waiting", "succeeded", "filtered", "failed", "dead")
-FINAL_shown_statusES = ("succeeded", "filtered", "failed", "dead")
+FINAL_RUN_STATUSES = ("succeeded", "filtered", "failed", "dead")
 ERROR_MAX = 4000
 
 
