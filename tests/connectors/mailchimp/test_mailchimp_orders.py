@@ -137,3 +137,27 @@ def test_the_campaign_is_found_from_mc_cid_or_the_utm_slug_of_the_landing_url(
     assert held["5005"]["campaign_id"] == other["id"]
     assert "utm_campaign" not in held["5003"]
     assert calls(mailchimp, "GET /campaigns") == 1
+
+
+def test_shop_line_items_become_mailchimp_lines(mailchimp: Emulator, connect: Connect) -> None:
+    sink = connect().sink("orders", {"store_id": STORE})
+    shopify_lines = [
+        {
+            "id": "gid://shopify/LineItem/77",
+            "title": "Linen shirt",
+            "sku": "SHIRT-L",
+            "quantity": 2,
+            "price": "49.90",
+        },
+        {"id": "gid://shopify/LineItem/78", "title": "Gift card", "quantity": "x", "price": "5"},
+    ]
+    good = {**order("6001", "a@example.org"), "lines": shopify_lines[:1]}
+    bad = {**order("6002", "b@example.org"), "lines": shopify_lines[1:]}
+    results = {r.key: r for r in sink.write([good, bad], WriteMode.UPSERT)}
+    assert results["6001"].status is RowStatus.CREATED
+    line = store_orders(mailchimp)["6001"]["lines"][0]
+    assert line["product_id"] == line["product_variant_id"] == "SHIRT-L"
+    assert line["quantity"] == 2 and float(line["price"]) == 49.9
+    assert "title" not in line and "sku" not in line
+    assert results["6002"].status is RowStatus.REJECTED
+    assert "quantity must be a whole number" in (results["6002"].reason or "")

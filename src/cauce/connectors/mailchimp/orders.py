@@ -74,6 +74,39 @@ def _money(value: Any) -> Any:
     return value
 
 
+LINE_FIELDS = ("id", "product_id", "product_variant_id", "quantity", "price", "discount")
+
+
+def order_line(order_id: str, index: int, line: Mapping[str, Any]) -> dict[str, Any]:
+    """A line as Mailchimp takes it: only its line fields; product ids default to the SKU.
+
+    Shop records name things differently (Shopify: ``sku``, ``variant_id``,
+    ``title``); extra keys are left out rather than sent to an API that may
+    refuse them.
+    """
+    sku = line.get("sku") or None
+    line_id = str(line.get("id") or f"{order_id}-{index + 1}")
+    product = line.get("product_id") or sku or line_id
+    variant = line.get("product_variant_id") or line.get("variant_id") or sku or product
+    quantity = line.get("quantity")
+    try:
+        count = int(quantity) if quantity not in (None, "") else 1
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"lines[{index}].quantity must be a whole number, got {quantity!r}"
+        ) from None
+    item: dict[str, Any] = {
+        "id": line_id,
+        "product_id": str(product),
+        "product_variant_id": str(variant),
+        "quantity": count,
+        "price": _money(line.get("price") if line.get("price") is not None else 0),
+    }
+    if line.get("discount") not in (None, ""):
+        item["discount"] = _money(line["discount"])
+    return item
+
+
 def order_body(record: Record, campaign_id: str | None = None) -> dict[str, Any]:
     """The order as Mailchimp takes it; raises ValueError for what it would refuse."""
     order_id = str(record.get("id") or "").strip()
@@ -92,14 +125,7 @@ def order_body(record: Record, campaign_id: str | None = None) -> dict[str, Any]
     for index, line in enumerate(record.get("lines") or []):
         if not isinstance(line, dict):
             raise ValueError(f"lines[{index}] must be an object, got {line!r}")
-        item = {
-            k: _money(v) if k in ("price", "discount") else jsonable(v) for k, v in line.items()
-        }
-        item["id"] = str(item.get("id") or f"{order_id}-{index + 1}")
-        item.setdefault("product_id", item["id"])
-        item.setdefault("product_variant_id", item["product_id"])
-        item.setdefault("quantity", 1)
-        lines.append(item)
+        lines.append(order_line(order_id, index, line))
     if not lines:
         raise ValueError("an order needs at least one line (map lines)")
     currency = str(record.get("currency_code") or "").strip().upper()
