@@ -74,7 +74,16 @@ def _money(value: Any) -> Any:
     return value
 
 
-LINE_FIELDS = ("id", "product_id", "product_variant_id", "quantity", "price", "discount")
+CUSTOMER_FIELDS = (
+    "id",
+    "email_address",
+    "company",
+    "first_name",
+    "last_name",
+    "orders_count",
+    "total_spent",
+    "address",
+)
 
 
 def order_line(order_id: str, index: int, line: Mapping[str, Any]) -> dict[str, Any]:
@@ -112,7 +121,10 @@ def order_body(record: Record, campaign_id: str | None = None) -> dict[str, Any]
     order_id = str(record.get("id") or "").strip()
     if not order_id:
         raise ValueError("no order id: map one to the field id")
-    customer = dict(record.get("customer") or {})
+    given = record.get("customer") or {}
+    if not isinstance(given, dict):
+        raise ValueError(f"customer must be an object (id, email_address), got {given!r}")
+    customer = {k: given[k] for k in CUSTOMER_FIELDS if given.get(k) not in (None, "")}
     email = str(customer.get("email_address") or record.get("email_address") or "").strip()
     if not customer.get("id") and not email:
         raise ValueError("no customer: map customer.id or customer.email_address")
