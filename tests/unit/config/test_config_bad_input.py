@@ -94,8 +94,8 @@ def test_a_file_that_is_a_list_is_refused(problems: ProblemsFn, config_file: Pat
     found = problems("- crm\n- files\n")
 
     assert found == [
-        f"{config_file}:1: the file must be a mapping of sections: store, connections, syncs, workflows "
-        "(expected a mapping (key: value), found a list)"
+        f"{config_file}:1: the file must be a mapping of sections: store, connections, syncs, "
+        "workflows (expected a mapping (key: value), found a list)"
     ]
 
 
