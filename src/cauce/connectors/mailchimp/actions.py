@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from cauce.connectors.mailchimp.client import MailchimpClient, subscriber_hash
-from cauce.connectors.mailchimp.sinks import change_tags
+from cauce.connectors.mailchimp.tags import change_tags
 from cauce.sdk import Action, PermanentRecordError
 
 MEMBER_KEYS = (

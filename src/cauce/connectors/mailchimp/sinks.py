@@ -1,4 +1,4 @@
-"""``members`` and ``member_tags``: writing into the audience without ever breaking consent.
+"""``members``: writing into the audience without ever breaking consent.
 
 ``members`` uses batch subscribe (``POST /lists/{list_id}``, up to 500
 members per call, ``update_existing: true``). Every member is sent with
@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from cauce.connectors.mailchimp.client import MailchimpClient, subscriber_hash
+from cauce.connectors.mailchimp.client import MailchimpClient
 from cauce.connectors.mailchimp.merge_fields import MergeFields, jsonable, merge_samples
 from cauce.connectors.mailchimp.suppression import SUPPRESSED, SuppressionList
 from cauce.sdk import (
@@ -232,15 +232,3 @@ def batch_results(
             )
         results.append(RowResult(email, found.status, found.reason, found.retryable))
     return results
-
-
-def change_tags(client: MailchimpClient, email: str, add: list[str], remove: list[str]) -> None:
-    """One call: ``active`` for the tags to add, ``inactive`` for those to remove."""
-    tags = [{"name": n, "status": "active"} for n in add]
-    tags += [{"name": n, "status": "inactive"} for n in remove if n not in add]
-    client.request(
-        "POST",
-        f"/lists/{client.list_id}/members/{subscriber_hash(email)}/tags",
-        json={"tags": tags},
-        idempotent=True,
-    )

@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from cauce.connectors.mailchimp.client import MailchimpClient
+from cauce.connectors.mailchimp.client import MailchimpClient, subscriber_hash
 from cauce.connectors.mailchimp.sinks import tag_names
 from cauce.sdk import Record, RowResult, RowStatus, Sink, WriteMode
 
@@ -129,3 +129,15 @@ class MemberTagsSink(Sink):
                 if "not on the list" in str(error.get("error") or "").lower():
                     strangers.update(str(e).lower() for e in error.get("email_addresses") or [])
         return strangers
+
+
+def change_tags(client: MailchimpClient, email: str, add: list[str], remove: list[str]) -> None:
+    """One call: ``active`` for the tags to add, ``inactive`` for those to remove."""
+    tags = [{"name": n, "status": "active"} for n in add]
+    tags += [{"name": n, "status": "inactive"} for n in remove if n not in add]
+    client.request(
+        "POST",
+        f"/lists/{client.list_id}/members/{subscriber_hash(email)}/tags",
+        json={"tags": tags},
+        idempotent=True,
+    )
