@@ -258,6 +258,8 @@ class DemoReport:
     seconds: float
     data: dict[str, int]
     flows: list[FlowResult]
+    attributed: dict[str, int] = field(default_factory=dict)
+    """Orders in the Mailchimp store per campaign id they are attributed to."""
 
     @property
     def succeeded(self) -> bool:
@@ -312,6 +314,17 @@ def reasons(store: Store, run_id: int, status: str) -> Counter[str]:
             break
         offset += len(page)
     return found
+
+
+def attributed_orders(client: httpx.Client, sandbox: Sandbox) -> dict[str, int]:
+    """Orders in the sandbox's Mailchimp store per campaign they carry (their revenue shows
+    in that campaign's report)."""
+    response = client.get(f"{sandbox.admin_urls['mailchimp']}/state")
+    response.raise_for_status()
+    found: Counter[str] = Counter()
+    for store in response.json().get("stores", {}).values():
+        found.update(o["campaign_id"] for o in store.get("orders", []) if o.get("campaign_id"))
+    return dict(found)
 
 
 def expected_records(sandbox: Sandbox, sync: str, stream: str) -> int | None:
@@ -382,6 +395,7 @@ def run_demo(
                     for name in flow_syncs(flow, folder)
                 ]
                 results.append(FlowResult(flow, synced))
+        attributed = attributed_orders(admin, sandbox)
     return DemoReport(
         directory=directory,
         config_path=config_path,
@@ -389,6 +403,7 @@ def run_demo(
         seconds=time.monotonic() - started,
         data=data,
         flows=results,
+        attributed=attributed,
     )
 
 

@@ -173,6 +173,12 @@ def print_report(report: DemoReport, out: Console | None = None) -> None:
         ),
         highlight=False,
     )
+    if report.attributed:
+        console.print(
+            f"Orders attributed to a campaign: {sum(report.attributed.values()):,} over "
+            f"{len(report.attributed)} campaign(s); their revenue shows in Mailchimp's reports.",
+            highlight=False,
+        )
     for flow in report.flows:
         for result in flow.syncs:
             if result.outcome.error:
