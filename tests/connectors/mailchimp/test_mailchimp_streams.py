@@ -179,3 +179,21 @@ def test_members_can_be_read_by_status(mailchimp: Emulator, connect: Connect) ->
     assert {r["status"] for r in records} == {"unsubscribed"}
     with pytest.raises(FatalError, match="option status"):
         read(connect().stream("members", {"status": "gone"}))
+
+
+def test_no_member_is_skipped_when_earlier_members_are_archived_during_the_read(
+    mailchimp: Emulator, connect: Connect
+) -> None:
+    api = mailchimp.api()
+    expected = set(mailchimp.members())
+    archived: set[str] = set()
+    seen: list[str] = []
+    for record in connect(page_size=10).stream("members").read({}):
+        assert not isinstance(record, Rejected)
+        seen.append(record["email_address"])
+        if len(seen) == 10:
+            for email in seen[:4]:
+                api.delete(f"/lists/{LIST}/members/{email}")
+                archived.add(email)
+    assert set(seen) == expected
+    assert archived <= set(seen)

@@ -146,7 +146,9 @@ def stable_pages(
         page = [r for r in (body or {}).get(records) or [] if isinstance(r, dict)]
         ids = [str(r.get("id") or r.get("email_address")) for r in page]
         head = ids[:overlap]
-        shifted = bool(previous and overlap and head and not previous.intersection(head))
+        # an empty page after a full one also counts: members removed from before the
+        # offset (archived, filtered out) can push the unread ones behind it
+        shifted = bool(previous and overlap and not previous.intersection(head))
         if shifted and offset > 0 and backs < max_step_backs:
             backs += 1
             offset = max(0, offset - overlap)
