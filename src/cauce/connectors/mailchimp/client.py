@@ -91,7 +91,7 @@ class MailchimpClient:
                 f"{text}; if the key is right, note that it belongs to data center {key_dc}: "
                 f"base_url must point at that data center ({default_base_url(key_dc)})"
             )
-        return f"{text}; copy a current key from Account > Extras > API keys into api_key"
+        return f"{text}; copy a current key from Profile > Extras > API keys into api_key"
 
     def explain(self, error: ConnectorError) -> ConnectorError:
         """Re-word the errors a person can fix; others pass through unchanged."""

@@ -31,7 +31,7 @@ class MailchimpConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     api_key: SecretStr = Field(
-        description="Marketing API key (Account > Extras > API keys), e.g. `abc123...-us21`; "
+        description="Marketing API key (Profile > Extras > API keys), e.g. `abc123...-us21`; "
         "its suffix names the data center.",
         json_schema_extra={"secret": True},
     )
@@ -105,6 +105,6 @@ class MailchimpConfig(BaseModel):
         if dc is None:
             raise ValueError(
                 "the Mailchimp API key has no data-center suffix (like -us21); copy the whole "
-                "key from Account > Extras > API keys, or set base_url"
+                "key from Profile > Extras > API keys, or set base_url"
             )
         return default_base_url(dc)
