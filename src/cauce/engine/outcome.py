@@ -37,6 +37,9 @@ class RunOutcome:
     resumed: bool = False
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    created_keys: list[str] = field(default_factory=list)
+    """Keys of the first ``CREATED_KEYS_KEPT`` records the run created (this process's part
+    of the run): what a workflow's ``record_created`` trigger runs for."""
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -32,6 +32,8 @@ from cauce.store.records import RowResultRecord
 from cauce.store.store import Store
 
 SAMPLE_SIZE = 5
+CREATED_KEYS_KEPT = 100
+"""Created records' keys a run remembers for workflows' ``record_created`` trigger (bounded)."""
 _WRITTEN = (RowStatus.CREATED, RowStatus.UPDATED, RowStatus.UNCHANGED)
 WRITE_ATTEMPTS = 5
 
@@ -87,6 +89,7 @@ class SyncRunner:
         self.notes: list[str] = []
         self._pending: dict[str, Prepared] = {}
         self._rows: list[RowResultRecord] = []
+        self.created_keys: list[str] = []
         self._batch_counts = empty_counts()
         self._since_commit = 0
         self._read_counted = 0
@@ -153,6 +156,7 @@ class SyncRunner:
             resumed=self.resumed,
             notes=self.notes,
             seconds=time.monotonic() - started,
+            created_keys=list(self.created_keys),
         )
         self.store.finish_run(
             self.run_id,
@@ -295,6 +299,8 @@ class SyncRunner:
             if status in _WRITTEN:
                 fps[prepared.key] = fp
                 written[status] += 1
+                if status is RowStatus.CREATED and len(self.created_keys) < CREATED_KEYS_KEPT:
+                    self.created_keys.append(prepared.key)
                 if (
                     status is not RowStatus.UNCHANGED
                     and len(self.samples.get(status.value, ())) < SAMPLE_SIZE

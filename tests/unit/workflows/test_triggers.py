@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
+from tests.engine.memory_connector import WORLDS, World, memory_connector
 from tests.unit.workflows.conftest import Harness
 
+from cauce.config.models import Config
+from cauce.engine.jobs import JobQueue
 from cauce.engine.outcome import RunOutcome
+from cauce.engine.service import SyncService
+from cauce.engine.workflows import WorkflowService
 from cauce.engine.workflows.triggers import RECORD_CREATED_CAP, SyncTriggers
+from cauce.sdk.registry import Registry
+from cauce.store.store import Store
 
 NOTE = {"id": "note", "set": {"seen": "{{ event.type }}:{{ event.id }}"}}
 
@@ -103,3 +111,42 @@ def test_a_big_sync_run_gives_one_capped_event_instead_of_one_per_record(make_ha
     SyncTriggers(h.service)(big)
     runs = h.service.runs("per_record")
     assert [r.context["event"]["type"] for r in runs] == ["sync.records_created_capped"]
+
+
+def test_a_real_sync_run_announces_itself_to_its_workflow(tmp_path: Any) -> None:
+    name = uuid.uuid4().hex
+    WORLDS[name] = World(
+        rows=[{"email": "a@x.com", "updated": 1}, {"email": "b@x.com", "updated": 2}]
+    )
+    config = Config.model_validate(
+        {
+            "connections": {"mem": {"connector": "memory", "config": {"world": name}}},
+            "syncs": {
+                "people": {
+                    "source": {"connection": "mem", "stream": "people"},
+                    "destination": {"connection": "mem", "object": "people"},
+                }
+            },
+            "workflows": {
+                "per_person": {
+                    "trigger": {"sync": {"sync": "people", "on": "record_created"}},
+                    "steps": [{"id": "who", "set": {"email": "{{ event.data.key }}"}}],
+                }
+            },
+        }
+    )
+    registry = Registry({"memory": memory_connector})
+    store = Store.open(f"sqlite:///{tmp_path / 'sync.db'}")
+    try:
+        syncs = SyncService(config, store, registry)
+        workflows = WorkflowService(config, store, registry, JobQueue(store.engine))
+        syncs.on_finished.append(SyncTriggers(workflows))
+        syncs.run("people")
+        keys = sorted(r.context["event"]["data"]["key"] for r in workflows.runs("per_person"))
+        assert keys == ["a@x.com", "b@x.com"]
+        syncs.run("people", dry_run=True)
+        assert len(workflows.runs("per_person")) == 2
+        workflows.close()
+    finally:
+        store.close()
+        WORLDS.pop(name, None)

@@ -35,6 +35,7 @@ from croniter import croniter
 from cauce.engine.jobs import Job, JobContext
 from cauce.engine.jobs.scheduler import latest_instant
 from cauce.engine.outcome import RunOutcome as SyncOutcome
+from cauce.engine.runner import CREATED_KEYS_KEPT
 from cauce.engine.workflows.intake import accept_event
 from cauce.engine.workflows.runtime import utcnow
 from cauce.engine.workflows.service import WorkflowError, WorkflowService
@@ -47,7 +48,7 @@ log = logging.getLogger(__name__)
 
 WORKFLOW_POLL_JOB = "workflow_poll"
 SEEN_IDS_KEPT = 1000
-RECORD_CREATED_CAP = 100
+RECORD_CREATED_CAP = CREATED_KEYS_KEPT
 
 
 def poll_dedupe_key(workflow: str) -> str:
@@ -223,14 +224,13 @@ class SyncTriggers:
                     f"{base}:created-capped", "sync.records_created_capped", data, utcnow(), "sync"
                 )
             ]
-        rows = self.service.store.row_results(outcome.run_id, "created", limit=RECORD_CREATED_CAP)
         return [
             Event(
-                f"{base}:created:{row.key}",
+                f"{base}:created:{key}",
                 "sync.record_created",
-                {"sync": outcome.sync, "run_id": outcome.run_id, "key": row.key},
+                {"sync": outcome.sync, "run_id": outcome.run_id, "key": key},
                 utcnow(),
                 "sync",
             )
-            for row in rows
+            for key in outcome.created_keys
         ]
