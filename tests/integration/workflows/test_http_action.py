@@ -104,6 +104,8 @@ def test_http_request_posts_json_with_an_idempotency_key(
         assert steps[0].output["status"] == 201 and steps[0].output["body"]["id"] == 1
         assert steps[0].input["headers"] == {"Authorization": "***"}
         assert "s3cret-value" not in str(run.definition)
+        assert "tok-123456789" not in str(run.definition)
+        assert "tok-123456789" in api.headers[0]["authorization"]
     finally:
         service.close()
         store.close()

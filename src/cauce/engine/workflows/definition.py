@@ -26,6 +26,7 @@ from cauce.config.workflows import (
 from cauce.engine.workflows.context import Renderer, compile_value
 from cauce.mapping.conditions import Condition, parse_condition
 from cauce.mapping.mapper import Mapper
+from cauce.sdk.http.redact import is_sensitive_name
 
 HIDDEN_SECRET = "(hidden)"
 """Stands for the webhook secret in stored definitions: runs never keep secrets."""
@@ -62,17 +63,79 @@ class CompiledWorkflow:
     snapshot: dict[str, Any]
 
 
-def snapshot(config: WorkflowConfig) -> dict[str, Any]:
+def snapshot(config: WorkflowConfig, *, hide_secrets: bool = True) -> dict[str, Any]:
     """The definition as stored with each run (JSON, keys as written in cauce.yml).
 
-    The webhook secret is replaced by :data:`HIDDEN_SECRET`: the trigger has done
-    its work by the time a run exists, and the store must not hold secrets in clear.
+    The store must not hold secrets in clear, so the webhook secret and the values
+    of credential-looking keys in step inputs (``Authorization``, ``api_key``,
+    ``token``...: usually ``${ENV}`` values) are replaced by :data:`HIDDEN_SECRET`;
+    :func:`restore_secrets` puts the configuration's current values back before a
+    stored definition runs. ``hide_secrets=False`` gives the definition as it runs.
     """
     data: dict[str, Any] = config.model_dump(mode="json", by_alias=True, exclude_none=True)
+    if not hide_secrets:
+        return data
     webhook = data["trigger"].get("webhook")
     if webhook and webhook.get("secret"):
         webhook["secret"] = HIDDEN_SECRET
+    data["steps"] = [_hide_in_step(step) for step in data["steps"]]
     return data
+
+
+def _hide_in_step(step: dict[str, Any]) -> dict[str, Any]:
+    step = dict(step)
+    for kind in ("action", "lookup"):
+        call = step.get(kind)
+        if isinstance(call, dict) and "with" in call:
+            step[kind] = {**call, "with": _hide_values(call["with"])}
+    if isinstance(step.get("branch"), list):
+        cases = []
+        for case in step["branch"]:
+            case = dict(case)
+            for key in ("steps", "otherwise"):
+                if isinstance(case.get(key), list):
+                    case[key] = [_hide_in_step(inner) for inner in case[key]]
+            cases.append(case)
+        step["branch"] = cases
+    return step
+
+
+def _hide_values(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            key: HIDDEN_SECRET
+            if is_sensitive_name(str(key)) and isinstance(item, str) and item
+            else _hide_values(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_hide_values(item) for item in value]
+    return value
+
+
+def restore_secrets(stored: Any, current: Any) -> Any:
+    """``stored`` with each :data:`HIDDEN_SECRET` taken from ``current`` at the same place
+    (steps matched by id); where the current definition has no such value, it stays hidden
+    and the step fails with the provider's authentication error."""
+    if stored == HIDDEN_SECRET:
+        return current if isinstance(current, str) else stored
+    if isinstance(stored, dict):
+        other = current if isinstance(current, dict) else {}
+        return {key: restore_secrets(item, other.get(key)) for key, item in stored.items()}
+    if isinstance(stored, list):
+        if stored and all(isinstance(item, dict) and "id" in item for item in stored):
+            by_id = {
+                item.get("id"): item
+                for item in (current if isinstance(current, list) else [])
+                if isinstance(item, dict)
+            }
+            return [restore_secrets(item, by_id.get(item["id"])) for item in stored]
+        others = current if isinstance(current, list) else []
+        return [
+            restore_secrets(item, others[i] if i < len(others) else None)
+            for i, item in enumerate(stored)
+        ]
+    return stored
 
 
 def compile_step(step: StepConfig) -> CompiledStep:
@@ -130,7 +193,11 @@ class DefinitionCache:
         self._lock = threading.Lock()
 
     def get(self, name: str, definition: dict[str, Any] | WorkflowConfig) -> CompiledWorkflow:
-        raw = snapshot(definition) if isinstance(definition, WorkflowConfig) else definition
+        raw = (
+            snapshot(definition, hide_secrets=False)
+            if isinstance(definition, WorkflowConfig)
+            else definition
+        )
         digest = hashlib.sha256(
             (name + json.dumps(raw, sort_keys=True, default=str)).encode()
         ).hexdigest()

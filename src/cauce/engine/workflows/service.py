@@ -28,7 +28,12 @@ from cauce.config.workflows import WorkflowConfig
 from cauce.engine.jobs import Job, JobContext, JobInterrupted, JobQueue
 from cauce.engine.workflows.connections import ActionPool
 from cauce.engine.workflows.context import event_context, jsonable
-from cauce.engine.workflows.definition import CompiledWorkflow, DefinitionCache, snapshot
+from cauce.engine.workflows.definition import (
+    CompiledWorkflow,
+    DefinitionCache,
+    restore_secrets,
+    snapshot,
+)
 from cauce.engine.workflows.intake import (
     RUN_JOB_ATTEMPTS,
     WORKFLOW_JOB,
@@ -157,6 +162,14 @@ class WorkflowService:
     def snapshot(self, name: str) -> dict[str, Any]:
         return snapshot(self.definition(name))
 
+    def _runnable(self, name: str, stored: dict[str, Any]) -> dict[str, Any]:
+        """A stored definition with the secrets of the current configuration put back."""
+        if name not in self.config.workflows:
+            return stored
+        current = snapshot(self.config.workflows[name], hide_secrets=False)
+        restored: dict[str, Any] = restore_secrets(stored, current)
+        return restored
+
     def compiled(self, name: str) -> CompiledWorkflow:
         return self.definitions.get(name, self.definition(name))
 
@@ -183,7 +196,9 @@ class WorkflowService:
         recorder = _BufferedRecorder()
         state = RunState.from_json(run.context)
         try:
-            workflow = self.definitions.get(run.workflow, run.definition)
+            workflow = self.definitions.get(
+                run.workflow, self._runnable(run.workflow, run.definition)
+            )
             runtime = WorkflowRuntime(
                 workflow,
                 self.actions,
@@ -285,7 +300,7 @@ class WorkflowService:
                 "filtered runs are replayed"
             )
         definition = run.definition if use_original_definition else self.snapshot(run.workflow)
-        self.definitions.get(run.workflow, definition)
+        self.definitions.get(run.workflow, self._runnable(run.workflow, definition))
         state = RunState.from_json(run.context)
         stopped = run.current_step
         if stopped is not None and stopped in state.done:
