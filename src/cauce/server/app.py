@@ -15,17 +15,19 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from cauce.bootstrap import App
-from cauce.server.committer import AcceptFn, GroupCommitter
+from cauce.server.committer import AcceptFn, AcceptManyFn, GroupCommitter, one_by_one
 from cauce.server.deps import ServerState
 from cauce.server.routes import health, hooks
 from cauce.server.settings import ServerSettings
 from cauce.server.targets import ConfigTargets, HookTargets
 
 
-def _default_accept() -> AcceptFn:
-    from cauce.engine.workflows.intake import accept_event
+def _default_accept() -> AcceptManyFn:
+    """The engine's batch intake when it has one, else its per-event ``accept_event``."""
+    from cauce.engine.workflows import intake
 
-    return accept_event
+    batch: AcceptManyFn | None = getattr(intake, "accept_events", None)
+    return batch if batch is not None else one_by_one(intake.accept_event)
 
 
 def create_app(
@@ -41,7 +43,10 @@ def create_app(
         app=app,
         targets=targets or ConfigTargets(app),
         committer=GroupCommitter(
-            app.store.engine, app.queue, accept or _default_accept(), max_batch=settings.max_batch
+            app.store.engine,
+            app.queue,
+            one_by_one(accept) if accept is not None else _default_accept(),
+            max_batch=settings.max_batch,
         ),
         settings=settings,
     )

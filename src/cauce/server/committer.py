@@ -52,6 +52,26 @@ class Accepted(Protocol):
 AcceptFn = Callable[[Connection, JobQueue, str, Event, dict[str, Any]], Accepted]
 """``accept_event(conn, queue, workflow, event, definition)``: store one event, its run, its job."""
 
+AcceptManyFn = Callable[
+    [Connection, JobQueue, str, Sequence[Event], dict[str, Any]], Sequence[Accepted]
+]
+"""The same for several events of one workflow, in order; one result per event."""
+
+
+def one_by_one(accept: AcceptFn) -> AcceptManyFn:
+    """An :data:`AcceptManyFn` that calls ``accept`` for each event in turn."""
+
+    def accept_many(
+        conn: Connection,
+        queue: JobQueue,
+        workflow: str,
+        events: Sequence[Event],
+        definition: dict[str, Any],
+    ) -> list[Accepted]:
+        return [accept(conn, queue, workflow, event, definition) for event in events]
+
+    return accept_many
+
 
 @dataclass
 class _Submission:
@@ -72,7 +92,7 @@ class GroupCommitter:
         self,
         engine: Engine,
         job_queue: JobQueue,
-        accept: AcceptFn,
+        accept: AcceptManyFn,
         *,
         max_batch: int = DEFAULT_MAX_BATCH,
     ) -> None:
@@ -167,14 +187,27 @@ class GroupCommitter:
             submission.future.set_result(outcome)
 
     def _accept_all(self, batch: list[_Submission]) -> list[list[Accepted]]:
+        """All events of ``batch`` in one transaction, one ``accept`` call per workflow."""
+        by_workflow: dict[str, list[_Submission]] = {}
+        for submission in batch:
+            by_workflow.setdefault(submission.workflow, []).append(submission)
+        outcomes: dict[int, list[Accepted]] = {}
         with write_transaction(self.engine) as conn:
-            return [
-                [
-                    self.accept(conn, self.job_queue, sub.workflow, event, sub.definition)
-                    for event in sub.events
-                ]
-                for sub in batch
-            ]
+            for workflow, submissions in by_workflow.items():
+                events = [event for sub in submissions for event in sub.events]
+                results = list(
+                    self.accept(conn, self.job_queue, workflow, events, submissions[0].definition)
+                )
+                if len(results) != len(events):
+                    raise StoreError(
+                        f"accepting {len(events)} events for workflow {workflow!r} returned "
+                        f"{len(results)} results; nothing was kept"
+                    )
+                start = 0
+                for sub in submissions:
+                    outcomes[id(sub)] = results[start : start + len(sub.events)]
+                    start += len(sub.events)
+        return [outcomes[id(sub)] for sub in batch]
 
 
 def _fail(submission: _Submission, exc: BaseException) -> None:
