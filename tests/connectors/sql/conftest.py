@@ -7,61 +7,36 @@ as ``tests/conftest.py``) and emptied after each test instead.
 
 from __future__ import annotations
 
-import os
-import socket
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from tests.conftest import MARIADB_ADMIN_URL, PG_ADMIN_URL, _fresh_database
 
 _SERVERS = {
-    "postgresql": (
-        os.environ.get("CAUCE_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
-        5432,
-    ),
-    "mariadb": (
-        os.environ.get("CAUCE_TEST_MARIADB", "mysql+pymysql://root@127.0.0.1:3306/test"),
-        3306,
-    ),
+    "postgresql": (PG_ADMIN_URL, "PostgreSQL", 5432),
+    "mariadb": (MARIADB_ADMIN_URL, "MariaDB", 3306),
 }
 
 
-def _require(kind: str, port: int) -> None:
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=1).close()
-    except OSError:
-        message = f"{kind} is not reachable at 127.0.0.1:{port} (start it as .ci/run does)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message + "; under CI=true this test must run")
-        pytest.skip(message)
-
-
 class _Databases:
+    """One database per server for the whole session, created on first use."""
+
     def __init__(self) -> None:
         self.urls: dict[str, str] = {}
-        self.cleanups: list[tuple[sa.Engine, str]] = []
+        self._created: list[Iterator[str]] = []
 
     def get(self, kind: str) -> str:
         if kind not in self.urls:
-            admin_url, port = _SERVERS[kind]
-            _require(kind, port)
-            name = f"cauce_sql_{uuid.uuid4().hex[:10]}"
-            admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(sa.text(f"CREATE DATABASE {name}"))
-            self.cleanups.append((admin, name))
-            url = sa.engine.make_url(admin_url).set(database=name)
-            self.urls[kind] = url.render_as_string(hide_password=False)
+            created = _fresh_database(*_SERVERS[kind])
+            self.urls[kind] = next(created)
+            self._created.append(created)
         return self.urls[kind]
 
     def drop(self) -> None:
-        for admin, name in self.cleanups:
-            force = " WITH (FORCE)" if admin.dialect.name == "postgresql" else ""
-            with admin.connect() as conn:
-                conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name}{force}"))
-            admin.dispose()
+        for created in self._created:
+            next(created, None)
 
 
 @pytest.fixture(scope="session")
