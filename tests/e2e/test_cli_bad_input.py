@@ -139,9 +139,16 @@ def test_bad_rows_go_to_the_rejects_file_with_line_and_reason_and_the_fixed_file
         + "dani@example.es,José,7\n".encode()
     )
 
-    first = cauce("sync", "run", "contacts", cwd=tmp_path)
-    assert first.returncode == 0, first.stderr
+    first = cauce("sync", "run", "contacts", "--json", cwd=tmp_path)
+    assert counts(first)["rejected"] == 3
     assert "line 7 is UTF-8" in " ".join(first.stderr.split())
+    shown = cauce("runs", "show", str(json.loads(first.stdout)["run_id"]), "--json", cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert [(r["line"], r["status"]) for r in json.loads(shown.stdout)["rows"]] == [
+        (4, "rejected"),
+        (5, "rejected"),
+        (6, "rejected"),
+    ]
     (rejects,) = (tmp_path / ".cauce" / "rejects").glob("contacts-run*.csv")
     reasons = {int(line.split(",", 1)[0]): line for line in rejects.read_text().splitlines()[1:]}
     assert set(reasons) == {4, 5, 6}
