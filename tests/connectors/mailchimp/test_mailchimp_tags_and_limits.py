@@ -84,3 +84,18 @@ def test_tagging_many_members_costs_one_call_per_tag(mailchimp: Emulator, connec
     held = mailchimp.members()
     assert all({t["name"] for t in held[e]["tags"]} == {"Winter"} for e in emails)
     assert calls(mailchimp, "POST /lists/{list_id}/segments") == 2, "no tag created twice"
+
+
+def test_connections_sharing_a_key_share_its_ten_slots(
+    mailchimp: Emulator, connect: Connect
+) -> None:
+    """Two syncs on the same account never open more than Mailchimp's 10 connections together."""
+    mailchimp.admin.faults(latency_ms=40)
+    first = connect().action("get_member")
+    second = connect().action("get_member")
+    emails = mailchimp.subscribed_emails()
+    jobs = [(first if n % 2 else second, e) for n, e in enumerate(emails * 2)]
+    with ThreadPoolExecutor(max_workers=30) as pool:
+        found = list(pool.map(lambda job: job[0]({"email_address": job[1]}), jobs))
+    assert all(f["found"] for f in found)
+    assert mailchimp.admin.requests()["by_status"].get("429", 0) == 0

@@ -3,9 +3,11 @@
 Mailchimp publishes no request quota, only a limit of 10 simultaneous
 connections per API key (the 11th gets a 429 without ``Retry-After``). The
 connection pool under the client is capped at ``max_connections`` (≤ 10),
-so however many threads share a connection, no more than that many requests
-are ever in flight; a 429 or 5xx that still happens (another app using the
-same key) is retried with jittered backoff by the SDK's ``RetryPolicy``.
+and every client of the same key in the process shares one semaphore of 10
+(:mod:`slots`), so however many threads and connections use a key, no more
+than 10 requests are in flight; a 429 or 5xx that still happens (another
+app using the same key) is retried with jittered backoff by the SDK's
+``RetryPolicy``.
 
 Errors a person can fix are re-worded here: a 401 is "the API key is
 invalid" (and names the data center the key belongs to when ``base_url``
@@ -22,6 +24,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from cauce.connectors.mailchimp.config import MailchimpConfig, data_center, default_base_url
+from cauce.connectors.mailchimp.slots import KeySlotTransport, key_slots
 from cauce.sdk import ConnectorError, FatalError
 from cauce.sdk.http import BasicAuth, HttpClient, OffsetPaginator, RetryPolicy, json_body
 
@@ -59,6 +62,12 @@ class MailchimpClient:
             timeout=config.timeout,
             provider=PROVIDER,
             max_connections=config.max_connections,
+            transport=KeySlotTransport(
+                key_slots(config.key),
+                base_url=root,
+                max_connections=config.max_connections,
+                wait=config.timeout,
+            ),
         )
 
     def close(self) -> None:
