@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from cauce.bootstrap import App
-from cauce.engine.workflows.definition import snapshot
 from cauce.errors import CauceError
 from cauce.sdk import Connection, Event, WebhookTrigger
 from cauce.server.generic import GenericWebhookTrigger
@@ -123,7 +122,7 @@ class ConfigTargets:
             trigger=trigger,
             secret=secret,
             event_types=frozenset(hook.events or ()),
-            definition=snapshot(definition),
+            definition=self.app.workflows.snapshot(workflow),
         )
 
     def _trigger(self, workflow: str, connection_name: str, trigger_name: str) -> WebhookTrigger:
