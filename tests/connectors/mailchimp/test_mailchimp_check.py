@@ -73,3 +73,17 @@ def test_the_api_key_is_a_secret() -> None:
     assert connector.secret_fields() == ["api_key"]
     config = connector.config_model.model_validate({"api_key": "abc-us14", "list_id": "x1"})
     assert "abc-us14" not in repr(config)
+
+
+def test_a_proxy_from_the_environment_is_used_unless_the_host_is_exempt(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from cauce.connectors.mailchimp.slots import environment_proxy
+
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
+    monkeypatch.delenv("https_proxy", raising=False)
+    monkeypatch.setenv("NO_PROXY", "localhost")
+    monkeypatch.delenv("no_proxy", raising=False)
+    assert environment_proxy("https://us21.api.mailchimp.com/3.0") == "http://proxy.internal:3128"
+    monkeypatch.setenv("NO_PROXY", ".mailchimp.com")
+    assert environment_proxy("https://us21.api.mailchimp.com/3.0") is None
