@@ -120,6 +120,79 @@ def insert_event(
     return None if row_id is None else int(row_id)
 
 
+def insert_events(
+    conn: Connection, workflow: str, rows: list[tuple[str, str, dict[str, Any]]], now: datetime
+) -> dict[str, int]:
+    """Keep several events at once (``(event id, type, data)``); ``event id -> row id`` of
+    those this workflow did not have yet (a repeated id keeps its first occurrence)."""
+    if not rows:
+        return {}
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        statement: Any = postgresql.insert(events)
+    elif dialect == "sqlite":
+        statement = sqlite.insert(events)
+    else:
+        raise StoreError(f"workflows need a SQLite or PostgreSQL store, not {dialect}")
+    values = [
+        {
+            "workflow": workflow,
+            "event_id": event_id,
+            "type": type_,
+            "data": data,
+            "received_at": now,
+        }
+        for event_id, type_, data in rows
+    ]
+    statement = statement.values(values).on_conflict_do_nothing(
+        index_elements=["workflow", "event_id"]
+    )
+    inserted = conn.execute(statement.returning(events.c.id, events.c.event_id))
+    return {str(event_id): int(row_id) for row_id, event_id in inserted}
+
+
+def create_runs(
+    conn: Connection,
+    workflow: str,
+    runs: list[tuple[int, dict[str, Any]]],
+    definition: dict[str, Any],
+    now: datetime,
+) -> dict[int, int]:
+    """Queued runs for ``(event row id, context)`` pairs; ``event row id -> run id``."""
+    if not runs:
+        return {}
+    values = [
+        {
+            "workflow": workflow,
+            "event_row_id": row_id,
+            "status": "queued",
+            "definition": definition,
+            "context": context,
+            "attempts": 0,
+            "created_at": now,
+        }
+        for row_id, context in runs
+    ]
+    inserted = conn.execute(
+        sa.insert(workflow_runs)
+        .values(values)
+        .returning(workflow_runs.c.id, workflow_runs.c.event_row_id)
+    )
+    return {int(row_id): int(run_id) for run_id, row_id in inserted}
+
+
+def hand_runs_to_jobs(conn: Connection, owners: dict[int, int]) -> None:
+    """``run id -> job id`` for runs just created (one executemany)."""
+    if not owners:
+        return
+    conn.execute(
+        sa.update(workflow_runs)
+        .where(workflow_runs.c.id == sa.bindparam("run"))
+        .values(job_id=sa.bindparam("job")),
+        [{"run": run_id, "job": job_id} for run_id, job_id in owners.items()],
+    )
+
+
 def create_run(
     conn: Connection,
     workflow: str,

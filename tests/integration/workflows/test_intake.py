@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from cauce.config.workflows import WorkflowConfig
 from cauce.engine.jobs import JobQueue
-from cauce.engine.workflows import accept_event, snapshot
+from cauce.engine.workflows import accept_event, accept_events, snapshot
 from cauce.sdk import Event
 from cauce.store.database import write_transaction
 from cauce.store.models import events, jobs, workflow_runs
@@ -98,3 +98,37 @@ def test_concurrent_deliveries_of_one_event_make_exactly_one_run(store: Store) -
     assert errors == []
     assert results.count(False) == 1
     assert (_count(store, events), _count(store, workflow_runs), _count(store, jobs)) == (1, 1, 1)
+
+
+def test_a_batch_keeps_new_events_once_and_answers_duplicates_in_order(store: Store) -> None:
+    queue = JobQueue(store.engine)
+    with write_transaction(store.engine) as conn:
+        accept_event(conn, queue, "w", Event("old", "t", {}), DEFINITION)
+    batch = [Event(i, "t", {"n": n}) for n, i in enumerate(["a", "old", "b", "a", "c"])]
+    with write_transaction(store.engine) as conn:
+        results = accept_events(conn, queue, "w", batch, DEFINITION)
+    assert [r.duplicate for r in results] == [False, True, False, True, False]
+    new_runs = [r.run_id for r in results if r.run_id is not None]
+    assert len(set(new_runs)) == 3
+    with store.engine.connect() as conn:
+        owners = dict(
+            conn.execute(
+                sa.select(workflow_runs.c.id, workflow_runs.c.job_id).where(
+                    workflow_runs.c.id.in_(new_runs)
+                )
+            ).all()
+        )
+        keys = dict(conn.execute(sa.select(jobs.c.id, jobs.c.dedupe_key)).all())
+        data = dict(conn.execute(sa.select(workflow_runs.c.id, workflow_runs.c.context)).all())
+    assert all(keys[owners[run]] == f"workflow-run:{run}" for run in new_runs)
+    assert data[results[0].run_id or 0]["event"]["data"] == {"n": 0}
+    assert (_count(store, events), _count(store, workflow_runs), _count(store, jobs)) == (4, 4, 4)
+
+
+def test_a_batch_larger_than_one_statement_is_split_and_kept_whole(store: Store) -> None:
+    queue = JobQueue(store.engine)
+    batch = [Event(f"e{i}", "t", {"i": i}) for i in range(1203)]
+    with write_transaction(store.engine) as conn:
+        results = accept_events(conn, queue, "w", batch, DEFINITION)
+    assert sum(not r.duplicate for r in results) == 1203
+    assert _count(store, workflow_runs) == 1203

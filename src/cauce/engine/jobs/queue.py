@@ -23,7 +23,7 @@ lease length (30 s by default).
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -127,6 +127,45 @@ class JobQueue:
                 return int(new_id), True
             inserted = conn.execute(sa.insert(jobs).values(**values).returning(jobs.c.id))
             return int(inserted.scalar_one()), True
+
+    def enqueue_new_in(
+        self,
+        conn: Connection,
+        kind: str,
+        jobs_by_key: Mapping[str, dict[str, Any]],
+        *,
+        max_attempts: int = 5,
+    ) -> dict[str, int]:
+        """Add one job per ``dedupe key -> payload``, due now, in one multi-row insert;
+        returns ``dedupe key -> job id``.
+
+        For keys that are new by construction (made from rows created in this same
+        transaction, such as ``workflow-run:<new run id>``): there is no look for a
+        pending job, and a key an active job already holds fails the insert
+        (``IntegrityError``) instead of being merged.
+        """
+        if not jobs_by_key:
+            return {}
+        if max_attempts < 1:
+            raise ValueError(f"max_attempts must be at least 1, not {max_attempts}")
+        now = self._clock()
+        rows = [
+            {
+                "kind": kind,
+                "payload": payload,
+                "status": "queued",
+                "attempts": 0,
+                "max_attempts": max_attempts,
+                "run_after": now,
+                "created_at": now,
+                "dedupe_key": key,
+            }
+            for key, payload in jobs_by_key.items()
+        ]
+        inserted = conn.execute(
+            sa.insert(jobs).values(rows).returning(jobs.c.id, jobs.c.dedupe_key)
+        )
+        return {str(key): int(job_id) for job_id, key in inserted}
 
     # -- consuming ---------------------------------------------------------------------
 

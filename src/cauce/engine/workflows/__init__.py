@@ -9,7 +9,7 @@ is what the faces call: the job handler, test runs, replays, the run log.
 """
 
 from cauce.engine.workflows.definition import CompiledWorkflow, compile_workflow, snapshot
-from cauce.engine.workflows.intake import WORKFLOW_JOB, AcceptResult, accept_event
+from cauce.engine.workflows.intake import WORKFLOW_JOB, AcceptResult, accept_event, accept_events
 from cauce.engine.workflows.runtime import RunOutcome, RunState, StepRecord, WorkflowRuntime
 from cauce.engine.workflows.service import TestResult, WorkflowError, WorkflowService
 
@@ -25,6 +25,7 @@ __all__ = [
     "WorkflowRuntime",
     "WorkflowService",
     "accept_event",
+    "accept_events",
     "compile_workflow",
     "snapshot",
 ]

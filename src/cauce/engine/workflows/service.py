@@ -38,7 +38,7 @@ from cauce.engine.workflows.intake import (
     RUN_JOB_ATTEMPTS,
     WORKFLOW_JOB,
     AcceptResult,
-    accept_event,
+    accept_events,
     run_dedupe_key,
 )
 from cauce.engine.workflows.runtime import (
@@ -179,7 +179,7 @@ class WorkflowService:
         """Accept events for a workflow in one transaction (triggers other than webhooks)."""
         definition = self.snapshot(name)
         with write_transaction(self.store.engine) as conn:
-            return [accept_event(conn, self.queue, name, event, definition) for event in events]
+            return accept_events(conn, self.queue, name, events, definition)
 
     # -- running ----------------------------------------------------------------------------
 
