@@ -159,7 +159,8 @@ class MemberEngagementStream(MailchimpStream):
         for campaign in sent_campaigns(self.client, cutoff):
             path = f"/reports/{campaign['id']}/email-activity"
             batch: list[tuple[Any, ...]] = []
-            for entry in self.client.paged(path, "emails"):
+            params = {"fields": "emails.email_address,emails.activity,total_items"}
+            for entry in self.client.paged(path, "emails", params):
                 email = entry.get("email_address")
                 if not email:
                     continue

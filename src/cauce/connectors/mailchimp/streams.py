@@ -219,7 +219,11 @@ class MembersStream(MailchimpStream):
     fields_list = MEMBER_FIELDS
 
     def read(self, state: StreamState) -> Iterator[Record | Rejected]:
-        params: dict[str, Any] = {"sort_field": "last_changed", "sort_dir": "ASC"}
+        params: dict[str, Any] = {
+            "sort_field": "last_changed",
+            "sort_dir": "ASC",
+            "exclude_fields": "_links,members._links",
+        }
         start = since(state, "last_changed", self.client.config.overlap_seconds)
         if start:
             params["since_last_changed"] = start
@@ -262,6 +266,7 @@ def sent_campaigns(
         "list_id": client.list_id,
         "sort_field": "send_time",
         "sort_dir": "ASC",
+        "exclude_fields": "_links,campaigns._links",
     }
     if since_send is not None:
         params["since_send_time"] = api_time(since_send)
@@ -343,7 +348,9 @@ class EmailActivityStream(MailchimpStream):
         after = since(state, "timestamp", self.client.config.overlap_seconds)
         for campaign in sent_campaigns(self.client, start):
             campaign_id = str(campaign["id"])
-            params = {"since": after} if after else {}
+            params = {"exclude_fields": "_links,emails._links"}
+            if after:
+                params["since"] = after
             path = f"/reports/{campaign_id}/email-activity"
             for entry in self.client.paged(path, "emails", params):
                 yield from activity_records(campaign_id, entry)
