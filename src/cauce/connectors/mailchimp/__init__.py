@@ -99,6 +99,11 @@ connector = ConnectorSpec(
             "Webhooks: subscribe, unsubscribe, profile, cleaned, upemail, campaign "
             "(secret in the URL)",
         ),
+        ObjectSpec(
+            "member_changes",
+            "Polling: members changed since the last poll (member.subscribed, "
+            "member.unsubscribed, member.cleaned, ...)",
+        ),
     ),
     actions=(
         ObjectSpec("upsert_member", "Add or update a member; never changes an existing status"),

@@ -13,6 +13,7 @@ from cauce.connectors.mailchimp.client import MailchimpClient
 from cauce.connectors.mailchimp.config import MailchimpConfig
 from cauce.connectors.mailchimp.engagement import MemberEngagementStream
 from cauce.connectors.mailchimp.orders import OrdersSink
+from cauce.connectors.mailchimp.polling import MemberChangesTrigger
 from cauce.connectors.mailchimp.sinks import MembersSink
 from cauce.connectors.mailchimp.streams import (
     CampaignsStream,
@@ -55,7 +56,7 @@ ACTIONS: dict[str, type[UpsertMember | AddTags | RemoveTags | GetMember]] = {
     "remove_tags": RemoveTags,
     "get_member": GetMember,
 }
-TRIGGERS = ("audience_events",)
+TRIGGERS = ("audience_events", "member_changes")
 
 
 def _unknown(kind: str, name: str, known: list[str]) -> UnknownObjectError:
@@ -87,9 +88,11 @@ class MailchimpConnection(Connection):
         return SINKS[name](self.client, options)
 
     def trigger(self, name: str) -> WebhookTrigger | PollingTrigger:
-        if name not in TRIGGERS:
-            raise _unknown("trigger", name, list(TRIGGERS))
-        return AudienceEventsTrigger(self.client)
+        if name == "audience_events":
+            return AudienceEventsTrigger(self.client)
+        if name == "member_changes":
+            return MemberChangesTrigger(self.client)
+        raise _unknown("trigger", name, list(TRIGGERS))
 
     def action(self, name: str) -> Action:
         if name not in ACTIONS:
