@@ -245,6 +245,7 @@ def save_progress_in(
     context: dict[str, Any],
     *,
     started_at: datetime,
+    finished_at: datetime | None = None,
     finish: tuple[str, str | None, str | None] | None = None,
 ) -> None:
     """Keep a job's step attempts and the run's context (one ``executemany`` and one update).
@@ -269,7 +270,7 @@ def save_progress_in(
             status=status,
             error=_clip(error),
             current_step=step,
-            finished_at=started_at,
+            finished_at=finished_at or started_at,
             wake_at=None,
         )
     conn.execute(sa.update(workflow_runs).where(workflow_runs.c.id == run_id).values(**values))

@@ -25,7 +25,7 @@ from typing import Any
 
 from cauce.config.models import Config
 from cauce.config.workflows import WorkflowConfig
-from cauce.engine.jobs import Job, JobContext, JobInterrupted, JobQueue
+from cauce.engine.jobs import Job, JobContext, JobInterrupted, JobQueue, LeaseLost
 from cauce.engine.workflows.connections import ActionPool
 from cauce.engine.workflows.context import event_context, jsonable
 from cauce.engine.workflows.definition import (
@@ -106,7 +106,6 @@ class _BufferedRecorder:
 
     def __init__(self) -> None:
         self.pending: list[dict[str, Any]] = []
-        self.state: RunState | None = None
 
     def step(self, record: StepRecord, state: RunState) -> None:
         self.pending.append(
@@ -123,7 +122,6 @@ class _BufferedRecorder:
                 "duration_ms": record.duration_ms,
             }
         )
-        self.state = state
 
 
 class WorkflowService:
@@ -193,6 +191,7 @@ class WorkflowService:
             return {"run_id": run_id, "status": run.status}
         if run.job_id != job.id:
             return {"run_id": run_id, "skipped": f"the run is owned by job {run.job_id}"}
+        started = self.clock()
         recorder = _BufferedRecorder()
         state = RunState.from_json(run.context)
         try:
@@ -216,7 +215,9 @@ class WorkflowService:
                 step=recorder.pending[-1]["path"] if recorder.pending else None,
                 error=f"internal error ({type(exc).__name__}: {exc}); replay the run once fixed",
             )
-        self._save(run_id, job, recorder, state, outcome)
+        if ctx.lease_lost:
+            raise LeaseLost(job.id, ctx.worker_id)
+        self._save(run_id, job, recorder, state, outcome, started)
         if outcome.status == "interrupted":
             raise JobInterrupted(f"workflow run {run_id} stopped before step {outcome.step}")
         return {"run_id": run_id, "status": outcome.status, "step": outcome.step}
@@ -228,6 +229,7 @@ class WorkflowService:
         recorder: _BufferedRecorder,
         state: RunState,
         outcome: RunOutcome,
+        started: datetime,
     ) -> None:
         """The run's new state, its step attempts and what comes next, in one transaction."""
         now = self.clock()
@@ -238,7 +240,8 @@ class WorkflowService:
                 run_id,
                 recorder.pending,
                 state.to_json(),
-                started_at=now,
+                started_at=started,
+                finished_at=now,
                 finish=(outcome.status, outcome.error, outcome.step) if final else None,
             )
             if outcome.status != "waiting":
