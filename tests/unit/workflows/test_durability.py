@@ -229,3 +229,22 @@ def test_a_waiting_run_is_finished_by_a_new_process_on_the_same_store(
         service.close()
     finally:
         store.close()
+
+
+def test_a_run_of_a_removed_workflow_is_replayed_only_with_its_original_definition(
+    make_harness: Any,
+) -> None:
+    h: Harness = make_harness(ROUTED)
+    h.crm.invalid_emails.add("a@example.com")
+    run_id = h.send("route_buyers", "o1", {"email": "a@example.com", "total": 1})
+    h.drain()
+    h.crm.invalid_emails.clear()
+    removed = h.service.config.workflows.pop("route_buyers")
+    try:
+        with pytest.raises(WorkflowError, match="replay it with --original-definition"):
+            h.service.replay(run_id or 0)
+        new_id = h.service.replay(run_id or 0, use_original_definition=True)
+        h.drain()
+        assert h.run(new_id).status == "succeeded"
+    finally:
+        h.service.config.workflows["route_buyers"] = removed

@@ -302,6 +302,11 @@ class WorkflowService:
                 f"run {run_id} of {run.workflow!r} is {run.status}; only failed, dead or "
                 "filtered runs are replayed"
             )
+        if not use_original_definition and run.workflow not in self.config.workflows:
+            raise WorkflowError(
+                f"workflow {run.workflow!r} of run {run_id} is no longer in the configuration; "
+                "replay it with --original-definition to use the definition it started with"
+            )
         definition = run.definition if use_original_definition else self.snapshot(run.workflow)
         self.definitions.get(run.workflow, self._runnable(run.workflow, definition))
         state = RunState.from_json(run.context)
