@@ -44,11 +44,7 @@ class Ticker(Protocol):
 
 def schedulers(application: App) -> list[Ticker]:
     """The sync scheduler and the workflow scheduler (schedule and poll triggers)."""
-    tickers: list[Ticker] = [application.scheduler()]
-    workflow_scheduler = getattr(application, "workflow_scheduler", None)
-    if workflow_scheduler is not None:
-        tickers.append(workflow_scheduler())
-    return tickers
+    return [application.scheduler(), application.workflow_scheduler()]
 
 
 def _tick_until(stop: threading.Event, tickers: list[Ticker]) -> None:
