@@ -28,6 +28,7 @@ from cauce.demo import FLOW_MERGE_FIELDS, SHOPIFY_PLUS_LIMITS, add_merge_fields,
 from cauce.sandbox.generator import generate_world
 from cauce.sandbox.runner import Sandbox
 from cauce.sandbox.world import World
+from cauce.store.store import Store
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 
@@ -71,21 +72,13 @@ class Flows:
         return outcome
 
     def run_rows(self, example: str, run_id: int) -> list[dict[str, Any]]:
-        """Per-row results of a run as ``cauce runs show RUN --json`` reports them."""
-        result = self.cauce(
-            "runs",
-            "show",
-            str(run_id),
-            "--limit",
-            "5000",
-            "--config",
-            str(self.config(example)),
-            "--json",
-        )
-        assert result.returncode == 0, result.stderr
-        data: dict[str, Any] = json.loads(result.stdout)
-        rows: list[dict[str, Any]] = data["rows"]
-        return rows
+        """Per-row results of a run, as ``cauce runs show RUN`` lists them (from the store)."""
+        store = Store.open(f"sqlite:///{self.work / '.cauce' / 'cauce.db'}")
+        try:
+            rows = store.row_results(run_id, limit=100_000)
+        finally:
+            store.close()
+        return [{"key": r.key, "status": r.status, "reason": r.reason} for r in rows]
 
     # -- the emulators, through their admin APIs --------------------------------------
     def admin(self, provider: str) -> str:
