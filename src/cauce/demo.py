@@ -327,10 +327,10 @@ def attributed_orders(client: httpx.Client, sandbox: Sandbox) -> dict[str, int]:
     return dict(found)
 
 
-def expected_records(sandbox: Sandbox, sync: str, stream: str) -> int | None:
+def expected_records(sandbox: Sandbox, stream: str) -> int | None:
     """How many records a sync's source holds in the seeded world, for the progress bar."""
     world = sandbox.world
-    if stream in ("contacts", "members", "member_engagement", "customers"):
+    if stream in ("contacts", "members", "member_engagement"):
         return len(world.contacts)
     if stream == "orders":
         return len(world.orders)
@@ -417,7 +417,7 @@ def _run_sync(
 ) -> SyncResult:
     definition = application.syncs.definition(name)
     if progress is not None:
-        progress.sync_started(flow, name, expected_records(sandbox, name, definition.source.stream))
+        progress.sync_started(flow, name, expected_records(sandbox, definition.source.stream))
     before = request_counts(admin, sandbox.admin_urls)
     callback = (lambda counts: progress.sync_progress(name, counts)) if progress else None
     outcome = application.syncs.run(name, progress=callback)
