@@ -7,7 +7,8 @@ config. Connectors import only ``cauce.sdk`` and third-party libraries.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import difflib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,6 +68,16 @@ class Connection:
 
     def check(self) -> CheckResult:
         return CheckResult(True, "no check available for this connector")
+
+    def unknown(self, kind: str, name: str, known: Iterable[str]) -> UnknownObjectError:
+        """The error for an unknown stream/sink/trigger/action name, suggesting the closest one."""
+        names = sorted(known)
+        close = difflib.get_close_matches(name, names, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        available = ", ".join(names)
+        return UnknownObjectError(
+            f"connector {self.spec.id!r} has no {kind} {name!r}{hint} (available: {available})"
+        )
 
     def close(self) -> None:
         """Release network clients, database engines, open files."""

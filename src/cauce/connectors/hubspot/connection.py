@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
 from pydantic import BaseModel
@@ -28,7 +27,6 @@ from cauce.sdk import (
     PollingTrigger,
     Sink,
     Stream,
-    UnknownObjectError,
     WebhookTrigger,
 )
 
@@ -40,14 +38,6 @@ ACTIONS = {
     "update_contact": UpdateContact,
     "upsert_contact": UpsertContact,
 }
-
-
-def _unknown(kind: str, name: str, known: list[str]) -> UnknownObjectError:
-    close = difflib.get_close_matches(name, known, n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    return UnknownObjectError(
-        f"connector 'hubspot' has no {kind} {name!r}{hint} (available: {', '.join(known)})"
-    )
 
 
 class HubSpotConnection(Connection):
@@ -65,12 +55,12 @@ class HubSpotConnection(Connection):
             return ContactsStream(self.client, stream_options(self.config, options))
         if name == "properties":
             return PropertiesStream(self.client)
-        raise _unknown("stream", name, list(STREAMS))
+        raise self.unknown("stream", name, STREAMS)
 
     def sink(self, name: str, options: dict[str, Any] | None = None) -> Sink:
         if name == "contacts":
             return ContactsSink(self.client, sink_options(options))
-        raise _unknown("sink", name, list(SINKS))
+        raise self.unknown("sink", name, SINKS)
 
     def trigger(self, name: str) -> WebhookTrigger | PollingTrigger:
         if name == "contact_events":
@@ -81,11 +71,11 @@ class HubSpotConnection(Connection):
                 page_size=min(100, self.config.page_size),
                 lag_seconds=self.config.index_lag_seconds,
             )
-        raise _unknown("trigger", name, list(TRIGGERS))
+        raise self.unknown("trigger", name, TRIGGERS)
 
     def action(self, name: str) -> Action:
         if name not in ACTIONS:
-            raise _unknown("action", name, list(ACTIONS))
+            raise self.unknown("action", name, ACTIONS)
         return ACTIONS[name](self.client)
 
     def check(self) -> CheckResult:

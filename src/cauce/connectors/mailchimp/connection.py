@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -33,7 +32,6 @@ from cauce.sdk import (
     ConnectorSpec,
     PollingTrigger,
     Sink,
-    UnknownObjectError,
     WebhookTrigger,
 )
 
@@ -59,14 +57,6 @@ ACTIONS: dict[str, type[UpsertMember | AddTags | RemoveTags | GetMember]] = {
 TRIGGERS = ("audience_events", "member_changes")
 
 
-def _unknown(kind: str, name: str, known: list[str]) -> UnknownObjectError:
-    close = difflib.get_close_matches(name, known, n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    return UnknownObjectError(
-        f"connector 'mailchimp' has no {kind} {name!r}{hint} (available: {', '.join(known)})"
-    )
-
-
 class MailchimpConnection(Connection):
     """One account and audience; one HTTP client (≤ 10 connections) shared by all it opens."""
 
@@ -79,12 +69,12 @@ class MailchimpConnection(Connection):
 
     def stream(self, name: str, options: dict[str, Any] | None = None) -> MailchimpStream:
         if name not in STREAMS:
-            raise _unknown("stream", name, list(STREAMS))
+            raise self.unknown("stream", name, STREAMS)
         return STREAMS[name](self.client, options)
 
     def sink(self, name: str, options: dict[str, Any] | None = None) -> Sink:
         if name not in SINKS:
-            raise _unknown("sink", name, list(SINKS))
+            raise self.unknown("sink", name, SINKS)
         return SINKS[name](self.client, options)
 
     def trigger(self, name: str) -> WebhookTrigger | PollingTrigger:
@@ -92,11 +82,11 @@ class MailchimpConnection(Connection):
             return AudienceEventsTrigger(self.client)
         if name == "member_changes":
             return MemberChangesTrigger(self.client)
-        raise _unknown("trigger", name, list(TRIGGERS))
+        raise self.unknown("trigger", name, TRIGGERS)
 
     def action(self, name: str) -> Action:
         if name not in ACTIONS:
-            raise _unknown("action", name, list(ACTIONS))
+            raise self.unknown("action", name, ACTIONS)
         return ACTIONS[name](self.client)
 
     def check(self) -> CheckResult:

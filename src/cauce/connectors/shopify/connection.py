@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
 from pydantic import BaseModel
@@ -21,7 +20,6 @@ from cauce.sdk import (
     ConnectorError,
     ConnectorSpec,
     PollingTrigger,
-    UnknownObjectError,
     WebhookTrigger,
 )
 
@@ -31,14 +29,6 @@ ACTIONS: dict[str, type[GetOrder] | type[GetCustomer]] = {
     "get_customer": GetCustomer,
 }
 TRIGGERS = ("shop_events", "new_orders")
-
-
-def _unknown(kind: str, name: str, known: list[str]) -> UnknownObjectError:
-    close = difflib.get_close_matches(name, known, n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    return UnknownObjectError(
-        f"connector 'shopify' has no {kind} {name!r}{hint} (available: {', '.join(known)})"
-    )
 
 
 class ShopifyConnection(Connection):
@@ -53,7 +43,7 @@ class ShopifyConnection(Connection):
 
     def stream(self, name: str, options: dict[str, Any] | None = None) -> ShopifyStream:
         if name not in STREAMS:
-            raise _unknown("stream", name, list(STREAMS))
+            raise self.unknown("stream", name, STREAMS)
         page_size = page_size_option(self.config, options)
         return STREAMS[name](self.client, page_size, self.config.overlap_seconds)
 
@@ -62,11 +52,11 @@ class ShopifyConnection(Connection):
             return ShopEventsTrigger(self.client)
         if name == "new_orders":
             return NewOrdersTrigger(self.client, self.config.overlap_seconds)
-        raise _unknown("trigger", name, list(TRIGGERS))
+        raise self.unknown("trigger", name, TRIGGERS)
 
     def action(self, name: str) -> Action:
         if name not in ACTIONS:
-            raise _unknown("action", name, list(ACTIONS))
+            raise self.unknown("action", name, ACTIONS)
         return ACTIONS[name](self.client)
 
     def check(self) -> CheckResult:
