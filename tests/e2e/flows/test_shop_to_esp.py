@@ -101,3 +101,27 @@ def test_orders_subscribe_nobody_and_buyers_get_purchase_merge_fields(flows: Flo
         assert after[email] == middle[email], f"suppressed buyer {email} was touched"
     rows = flows.run_rows(EXAMPLE, outcome["run_id"])
     assert {r["reason"] for r in rows if r["status"] == "skipped"} <= {"suppressed"}
+
+
+def test_an_order_that_lost_mc_cid_is_attributed_by_its_campaigns_utm_slug(flows: Flows) -> None:
+    campaign = flows.sandbox.world.campaigns[-1]
+    buyer = flows.sandbox.world.contacts[0]
+    shop_admin = flows.admin("shopify")
+    placed: dict[str, str] = {}
+    for label, slug in (("tagged", campaign.utm_campaign), ("unknown", "not-a-campaign")):
+        body = {
+            "email": buyer.email,
+            "currency": "EUR",
+            "line_items": [{"title": "Bolso de piel", "price": "89.90", "quantity": 1}],
+            "landing_site": "https://cauce-sandbox.myshopify.com/products/bolso"
+            f"?utm_source=mailchimp&utm_medium=email&utm_campaign={slug}",
+        }
+        answer = flows.http.post(f"{shop_admin}/orders", json=body)
+        answer.raise_for_status()
+        placed[label] = str(answer.json()["id"])
+
+    flows.run_sync(EXAMPLE, ORDERS)
+
+    sent = store_orders(flows)
+    assert sent[placed["tagged"]].get("campaign_id") == campaign.id
+    assert not sent[placed["unknown"]].get("campaign_id")
