@@ -15,6 +15,8 @@ store and the job queue open every transaction that writes.
 from __future__ import annotations
 
 import sqlite3
+import threading
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -94,6 +96,30 @@ def _begin_sqlite(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+_WRITER_LOCKS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
+_WRITER_LOCKS_GUARD = threading.Lock()
+
+
+@contextmanager
+def _writer_lock(engine: Engine) -> Iterator[None]:
+    """On SQLite, threads of one process take turns at writing before asking SQLite.
+
+    SQLite makes a writer that finds the file locked sleep and poll (1, 2, 5 ...
+    up to 100 ms between tries), so threads of one process contending for the
+    write lock (webhook intake, job claims, run records) wait far longer than
+    the transactions they wait for. A process-local lock hands the turn over
+    at once; other processes still meet SQLite's own lock. PostgreSQL needs
+    nothing of the kind.
+    """
+    if engine.dialect.name != "sqlite":
+        yield
+        return
+    with _WRITER_LOCKS_GUARD:
+        lock = _WRITER_LOCKS.setdefault(engine, threading.RLock())
+    with lock:
+        yield
+
+
 @contextmanager
 def write_transaction(engine: Engine) -> Iterator[Connection]:
     """A transaction that will write: holds SQLite's write lock from its first statement.
@@ -102,7 +128,7 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
     ordinary transaction; use ``FOR UPDATE`` where rows are read then written.
     """
     try:
-        with engine.connect() as conn:
+        with _writer_lock(engine), engine.connect() as conn:
             conn.execution_options(**{_IMMEDIATE: True})
             with conn.begin():
                 yield conn
