@@ -253,8 +253,8 @@ class TestNotesConformance(ConformanceSuite):
 
     harness = NotesHarness()
 
-    def test_connector_is_registered_under_its_id(self) -> None:
-        pytest.skip("the notes connector exists only in this test module")
+    # the notes connector exists only in this test module: no entry point to check
+    test_connector_is_registered_under_its_id = None  # type: ignore[assignment]
 
 
 # -- the suite fails broken connectors ------------------------------------------------------
