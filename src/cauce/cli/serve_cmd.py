@@ -27,10 +27,10 @@ def serve_command(
     workers: Annotated[
         int,
         typer.Option(
-            help="Worker processes that run jobs beside the web process; 0 runs jobs in "
-            "threads of the web process itself."
+            help="Run jobs in this many `cauce worker` processes beside the web process "
+            "instead of in threads of the web process (0, the default)."
         ),
-    ] = 1,
+    ] = 0,
     schedule: Annotated[
         bool, typer.Option(help="Also enqueue scheduled syncs, schedule and poll triggers.")
     ] = True,
