@@ -2,9 +2,10 @@
 
 ``create_app`` takes the composition root's :class:`~cauce.bootstrap.App`
 and adds nothing but HTTP: routes call the same store, queue and services
-as the CLI. Accepting an event is ``accept_event`` from the workflow engine
-(:mod:`cauce.engine.workflows.intake`); ``accept`` and ``targets`` can be
-swapped only to test the HTTP layer on its own.
+as the CLI. Accepting events is the workflow engine's ``accept_events``
+(:mod:`cauce.engine.workflows.intake`), called once per workflow in each
+group commit; ``accept`` and ``targets`` can be swapped only to test the
+HTTP layer on its own.
 """
 
 from __future__ import annotations
@@ -15,19 +16,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from cauce.bootstrap import App
-from cauce.server.committer import AcceptFn, AcceptManyFn, GroupCommitter, one_by_one
+from cauce.engine.workflows.intake import accept_events
+from cauce.server.committer import AcceptFn, GroupCommitter, one_by_one
 from cauce.server.deps import ServerState
 from cauce.server.routes import health, hooks
 from cauce.server.settings import ServerSettings
 from cauce.server.targets import ConfigTargets, HookTargets
-
-
-def _default_accept() -> AcceptManyFn:
-    """The engine's batch intake when it has one, else its per-event ``accept_event``."""
-    from cauce.engine.workflows import intake
-
-    batch: AcceptManyFn | None = getattr(intake, "accept_events", None)
-    return batch if batch is not None else one_by_one(intake.accept_event)
 
 
 def create_app(
@@ -45,7 +39,7 @@ def create_app(
         committer=GroupCommitter(
             app.store.engine,
             app.queue,
-            one_by_one(accept) if accept is not None else _default_accept(),
+            one_by_one(accept) if accept is not None else accept_events,
             max_batch=settings.max_batch,
         ),
         settings=settings,
