@@ -22,6 +22,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.requests import ClientDisconnect
 
 from cauce.errors import StoreError
 from cauce.sdk import MalformedWebhook, WebhookRequest
@@ -94,6 +95,9 @@ async def receive_webhook(workflow: str, request: Request, state: State) -> Resp
         return error(413, workflow, "body_too_large", str(exc))
     except BadContentLength as exc:
         return error(400, workflow, "bad_content_length", str(exc))
+    except ClientDisconnect:
+        log.info("webhook for %r: the sender hung up before the body arrived", workflow)
+        return error(400, workflow, "client_disconnected", "the request body did not arrive")
     hook = _webhook_request(request, state, body)
     try:
         target.trigger.verify(hook, target.secret)
