@@ -61,6 +61,7 @@ class WorkflowScheduler:
     def __init__(self, service: WorkflowService, clock: Callable[[], datetime] = utcnow) -> None:
         self.service = service
         self._clock = clock
+        self._not_before: dict[tuple[str, str], datetime] = {}
 
     def schedules(self) -> dict[str, tuple[str, str]]:
         """workflow -> (kind, cron) for enabled schedule and poll triggers."""
@@ -80,8 +81,12 @@ class WorkflowScheduler:
         now = now or self._clock()
         fired: list[int] = []
         for name, (kind, expression) in self.schedules().items():
+            # Ticks come every second; between cron instants there is nothing to look at.
+            if now < self._not_before.get((name, expression), now):
+                continue
             try:
                 job_id = self._tick_one(name, kind, expression, now)
+                self._not_before[(name, expression)] = croniter(expression, now).get_next(datetime)
                 if job_id is not None:
                     fired.append(job_id)
             except sa.exc.SQLAlchemyError:
