@@ -92,5 +92,10 @@ class PollingTrigger:
     event_types: tuple[str, ...] = ()
 
     def poll(self, checkpoint: Mapping[str, Any] | None) -> tuple[list[Event], dict[str, Any]]:
-        """Events after ``checkpoint`` (None = first poll: return no history, just a checkpoint)."""
+        """Events after ``checkpoint``.
+
+        ``None`` is the first poll: return no history, just a checkpoint. An empty
+        checkpoint (``{}``) asks for history from the start (a workflow with
+        ``replay_history: true``); a trigger that cannot list history treats it as ``None``.
+        """
         raise NotImplementedError
