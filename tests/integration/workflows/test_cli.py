@@ -124,3 +124,24 @@ def test_replay_without_a_run_or_failed_says_what_to_give(tmp_path: Path) -> Non
     result = _cli({"CAUCE_CONFIG": str(config)}, "replay")
     assert result.exit_code == 1
     assert "give either a RUN_ID or --failed" in result.output
+
+
+def test_a_typo_in_a_workflow_name_gets_the_closest_name(tmp_path: Path) -> None:
+    config = tmp_path / "cauce.yml"
+    config.write_text(CONFIG)
+    env = {"CAUCE_CONFIG": str(config), "HOOK_SECRET": "x" * 12, "BACKOFFICE_URL": "http://x"}
+    result = _cli(env, "runs", "leads_to_backofice")
+    assert result.exit_code == 1
+    assert "did you mean 'leads_to_backoffice'?" in " ".join(result.output.split())
+
+
+def test_a_sample_event_that_is_not_json_is_refused_with_its_line(tmp_path: Path) -> None:
+    config = tmp_path / "cauce.yml"
+    config.write_text(CONFIG)
+    sample = tmp_path / "event.json"
+    sample.write_text('{"email": "a@b.c",\n oops}')
+    env = {"CAUCE_CONFIG": str(config), "HOOK_SECRET": "x" * 12, "BACKOFFICE_URL": "http://x"}
+    result = _cli(env, "test", "leads_to_backoffice", "--event", str(sample))
+    assert result.exit_code == 1
+    said = " ".join(result.output.split())
+    assert "is not JSON" in said and "line 2" in said

@@ -370,9 +370,10 @@ class WorkflowService:
         since: datetime | None = None,
         limit: int = 50,
     ) -> list[WorkflowRunRecord]:
-        if name is not None and name not in self.config.workflows:
-            self.definition(name)
-        return self.runs_store.list_runs(name, status=status, since=since, limit=limit)
+        found = self.runs_store.list_runs(name, status=status, since=since, limit=limit)
+        if not found and name is not None and name not in self.config.workflows:
+            self.definition(name)  # a typo: say so, with the closest name
+        return found
 
     def show(self, run_id: int) -> tuple[WorkflowRunRecord, list[WorkflowStepRecord]]:
         run = self.runs_store.get_run(run_id)
