@@ -280,20 +280,31 @@ def _clip(text: str | None) -> str | None:
     return text if text is None or len(text) <= ERROR_MAX else text[: ERROR_MAX - 1] + "…"
 
 
+_JOB_GAVE_UP = sa.and_(
+    workflow_runs.c.status.notin_(FINAL_RUN_STATUSES),
+    jobs.c.status.in_(("dead", "failed", "cancelled")),
+)
 _shown_status = sa.case(
     (
         sa.and_(workflow_runs.c.status.in_(("queued", "waiting")), jobs.c.status == "running"),
         sa.literal("running"),
     ),
+    (_JOB_GAVE_UP, sa.literal("dead")),
     else_=workflow_runs.c.status,
 ).label("status")
-"""A run is shown ``running`` while a worker holds its job: the run row itself is only
-written when the run stops (see :func:`save_progress_in`), so this is read from the job."""
+"""A run is shown ``running`` while a worker holds its job (the run row itself is only
+written when the run stops, see :func:`save_progress_in`), and ``dead`` when its job was
+given up (a worker crashed on it again and again, or it was cancelled): read from the job."""
+
+_shown_error = sa.case(
+    (_JOB_GAVE_UP, sa.func.coalesce(workflow_runs.c.error, jobs.c.error)),
+    else_=workflow_runs.c.error,
+).label("error")
 
 
 def _runs_query() -> sa.Select[Any]:
-    columns = [c for c in workflow_runs.c if c.name != "status"]
-    return sa.select(*columns, _shown_status).select_from(
+    columns = [c for c in workflow_runs.c if c.name not in ("status", "error")]
+    return sa.select(*columns, _shown_status, _shown_error).select_from(
         workflow_runs.outerjoin(jobs, jobs.c.id == workflow_runs.c.job_id)
     )
 

@@ -181,3 +181,13 @@ def test_a_run_shows_running_while_a_worker_holds_its_job(make_harness: Any) -> 
     assert h.run(run_id).status == "running"
     assert [r.id for r in h.service.runs("contact_to_member", status="running")] == [run_id]
     assert h.service.runs("contact_to_member", status="queued") == []
+
+
+def test_a_run_whose_job_was_given_up_shows_dead_with_the_jobs_reason(make_harness: Any) -> None:
+    h: Harness = make_harness(CONTACT_TO_MEMBER)
+    run_id = h.send("contact_to_member", "evt-1", {"objectId": 7})
+    job_id = h.run(run_id).job_id
+    assert h.service.queue.cancel(job_id)
+    run = h.run(run_id)
+    assert run.status == "dead"
+    assert [r.id for r in h.service.runs(status="dead")] == [run_id]
