@@ -15,6 +15,7 @@ Faces (CLI, server) and the job executors call this. Its rules:
 from __future__ import annotations
 
 import difflib
+import json
 import logging
 import uuid
 from collections.abc import Callable
@@ -29,6 +30,7 @@ from cauce.engine.jobs import Job, JobContext, JobInterrupted, JobQueue, LeaseLo
 from cauce.engine.workflows.connections import ActionPool
 from cauce.engine.workflows.context import event_context, jsonable
 from cauce.engine.workflows.definition import (
+    HIDDEN_SECRET,
     CompiledWorkflow,
     DefinitionCache,
     restore_secrets,
@@ -141,6 +143,7 @@ class WorkflowService:
         self.runs_store = WorkflowStore(store.engine)
         self.actions = ActionPool(config, registry, base_dir)
         self.definitions = DefinitionCache()
+        self._current: dict[str, dict[str, Any]] = {}
         self.clock = clock
 
     # -- definitions ------------------------------------------------------------------------
@@ -164,7 +167,13 @@ class WorkflowService:
         """A stored definition with the secrets of the current configuration put back."""
         if name not in self.config.workflows:
             return stored
-        current = snapshot(self.config.workflows[name], hide_secrets=False)
+        current = self._current.get(name)
+        if current is None:
+            current = self._current[name] = snapshot(
+                self.config.workflows[name], hide_secrets=False
+            )
+        if HIDDEN_SECRET not in json.dumps(stored):
+            return stored
         restored: dict[str, Any] = restore_secrets(stored, current)
         return restored
 
