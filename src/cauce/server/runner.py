@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import sys
 import threading
 from collections.abc import Sequence
 from types import FrameType
@@ -31,6 +32,10 @@ from cauce.server.settings import ServerSettings
 from cauce.server.workers import WorkerProcesses
 
 log = logging.getLogger(__name__)
+
+SWITCH_INTERVAL_SECONDS = 0.001
+"""How long a busy job thread may hold Python's interpreter lock before the webhook
+intake gets a turn (Python's default is 5 ms); a webhook answer takes several turns."""
 
 TICK_SECONDS = 1.0
 """How often due schedules and polls are looked for: cron's resolution is a minute."""
@@ -122,6 +127,7 @@ def serve(
         daemon=True,
     )
     _keep_running_after_signals(server)
+    sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
     if executor is not None:
         executor.start()
     if processes is not None:
