@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from cauce.sdk import WriteMode
 from cauce.store.store import Store
 from tests.engine.conftest import SyncRunner
-from tests.engine.memory_connector import World
+from tests.engine.memory_connector import PeopleSink, World
 
 
 def person(email: str, updated: int, **fields: object) -> dict[str, object]:
@@ -241,3 +243,17 @@ def test_an_unordered_stream_commits_the_greatest_cursor_only_when_the_run_succe
     world.fail_on_call = None
     run_sync()
     assert store.get_sync_state("people") == {"cursor": 9}
+
+
+def test_a_run_that_cannot_start_is_recorded_as_failed_with_the_reason(
+    world: World, run_sync: SyncRunner, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world.rows = [person("a@example.com", 1)]
+    monkeypatch.setattr(PeopleSink, "modes", frozenset({WriteMode.UPSERT}))
+    outcome = run_sync({"mode": "update"})
+    assert outcome.status == "failed"
+    assert "does not support mode 'update'" in (outcome.error or "")
+    run = store.get_run(outcome.run_id)
+    assert run is not None and run.status == "failed"
+    assert run.error == outcome.error
+    assert store.find_resumable_run("people") is None  # not left "running"

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import importlib
+import logging
+from typing import Annotated
 
 import typer
+from rich.logging import RichHandler
+
+from cauce.cli.common import err_console
 
 app = typer.Typer(
     name="cauce",
@@ -12,6 +17,22 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
+
+
+@app.callback()
+def _configure(
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Show what Cauce is doing (INFO logs).")
+    ] = False,
+) -> None:
+    """Logs go to stderr through Rich; warnings (a NULL cursor, a retried request) always show."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(message)s",
+        handlers=[RichHandler(console=err_console, show_path=False, markup=False)],
+        force=True,
+    )
+
 
 # (module, attribute, group name or None to add commands at top level)
 _COMMAND_MODULES: list[tuple[str, str, str | None]] = [

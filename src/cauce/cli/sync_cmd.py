@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -116,7 +117,15 @@ def _run(
             dedupe_key=sync_dedupe_key(name),
             max_attempts=3,  # a run killed mid-way is taken over and resumed, twice at most
         )
-        _claim_and_run(application, executor, job_id, name, quiet)
+        # this command reports the run's outcome itself; the executor's own
+        # "job N is dead: ..." line would only repeat it in job-system terms
+        executor_log = logging.getLogger("cauce.engine.jobs.executor")
+        level = executor_log.level
+        executor_log.setLevel(logging.CRITICAL)
+        try:
+            _claim_and_run(application, executor, job_id, name, quiet)
+        finally:
+            executor_log.setLevel(level)
     if not outcomes:
         job = application.queue.get(job_id)
         fail(
@@ -187,7 +196,8 @@ def _print_outcome(outcome: RunOutcome, rejects_path: Path | None) -> None:
         if c.get(key) or key in ("read", "created", "updated", "unchanged", "rejected"):
             label = f"{key} ({verb})" if verb and key in ("created", "updated", "archived") else key
             table.add_row(label, f"{c.get(key, 0):,}")
-    console.print(table)
+    if outcome.status == "succeeded" or c.get("read"):
+        console.print(table)
     if outcome.dry_run:
         for kind, rows in outcome.samples.items():
             console.print(f"[bold]sample {kind}:[/]")

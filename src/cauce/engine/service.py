@@ -17,10 +17,10 @@ from cauce.config.models import Config, SyncConfig
 from cauce.engine.connections import Connections
 from cauce.engine.jobs import Job, JobContext
 from cauce.engine.jobs.scheduler import SYNC_JOB_KIND
-from cauce.engine.outcome import RunOutcome
+from cauce.engine.outcome import RunOutcome, empty_counts
 from cauce.engine.pipeline import RecordPipeline
 from cauce.engine.runner import ProgressFn, SyncPlan, SyncRunner
-from cauce.errors import SyncError
+from cauce.errors import CauceError, SyncError
 from cauce.sdk.connector import Connection
 from cauce.sdk.records import WriteMode
 from cauce.sdk.registry import Registry
@@ -104,7 +104,25 @@ class SyncService:
                 name, job_id=job_id, dry_run=dry_run, full_refresh=full_refresh
             )
         with ExitStack() as stack:
-            plan = self._plan(name, definition, stack, force=force)
+            try:
+                plan = self._plan(name, definition, stack, force=force)
+            except Exception as exc:
+                # the run could not start (a sink that cannot open, a refused mode, ...):
+                # record why, so the run is not left "running" with no explanation
+                error = str(exc) or type(exc).__name__
+                counts = dict(resumed_run.counts) if resumed_run is not None else empty_counts()
+                self.store.finish_run(run_id, "failed", counts, error=error)
+                if not isinstance(exc, CauceError):
+                    raise
+                return RunOutcome(
+                    name,
+                    run_id,
+                    "failed",
+                    dry_run,
+                    counts=counts,
+                    error=error,
+                    resumed=resumed_run is not None,
+                )
             runner = SyncRunner(
                 self.store,
                 plan,
