@@ -2,28 +2,34 @@
 
 The engine stores the fingerprint of the last version it wrote to a
 destination, per sync and key; a record whose fingerprint did not change costs
-no write at all. The canonical text sorts dict keys at every level and uses
-``repr`` for scalars (str, int, float, bool, None, Decimal, date, datetime all
-have a stable ``repr``), so the hash does not depend on dict order. This runs
-once per record on the hot path, hence the hand-rolled encoder instead of
-``json.dumps`` with a ``default`` hook (4x slower).
+no write at all. The hashed payload sorts keys at every level (so dict order
+does not matter), keeps plain values as they are and writes Decimals, dates
+and nested values as canonical text. It runs once per record on the hot path,
+hence ``marshal`` over a flat list instead of ``json.dumps`` with a
+``default`` hook (about 4x slower).
 """
 
 from __future__ import annotations
 
 import hashlib
+import marshal
 from typing import Any
 
 _NESTED = (dict, list, tuple, set, frozenset)
+_PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
-def _canon_record(record: dict[str, Any]) -> str:
-    """Flat records (the common case) take a C-speed path: ``repr`` of the sorted items."""
-    items = sorted(record.items())
-    for _, value in items:
-        if isinstance(value, _NESTED):
-            return _canon(record)
-    return repr(items)
+def _other(value: Any) -> str:
+    return _canon(value) if isinstance(value, _NESTED) else repr(value)
+
+
+def _payload(record: dict[str, Any]) -> bytes:
+    """Sorted items, plain values as they are and others (Decimal, date, nested) as text,
+    serialised by ``marshal`` (C speed; the format only changes with Python's major versions,
+    which at worst rewrites every record once)."""
+    return marshal.dumps(
+        [(k, v if type(v) in _PLAIN else _other(v)) for k, v in sorted(record.items())]
+    )
 
 
 def _canon(value: Any) -> str:
@@ -39,4 +45,4 @@ def _canon(value: Any) -> str:
 
 def fingerprint(record: dict[str, Any]) -> str:
     """Hex digest (32 chars) of the record's canonical text."""
-    return hashlib.blake2b(_canon_record(record).encode(), digest_size=16).hexdigest()
+    return hashlib.blake2b(_payload(record), digest_size=16).hexdigest()

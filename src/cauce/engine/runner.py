@@ -32,6 +32,8 @@ from cauce.store.records import RowResultRecord
 from cauce.store.store import Store
 
 SAMPLE_SIZE = 5
+STORE_COMMIT_ROWS = 5000  # fingerprints + row results per store transaction, at most about
+STORE_COMMIT_SECONDS = 2.0  # and at least this often, so progress and checkpoints keep moving
 CREATED_KEYS_KEPT = 100
 """Created records' keys a run remembers for workflows' ``record_created`` trigger (bounded)."""
 _WRITTEN = (RowStatus.CREATED, RowStatus.UPDATED, RowStatus.UNCHANGED)
@@ -99,7 +101,8 @@ class SyncRunner:
         self._best_cursor: Any = None
         self._seen = SeenKeys()
         self._fps: dict[str, str] = {}
-        self._commit_every = max(plan.batch_size * 10, 5000)
+        self._commit_every = max(plan.batch_size * 10, 50_000)
+        self._committed_at = time.monotonic()
 
     # ------------------------------------------------------------------ main loop
     def execute(self) -> RunOutcome:
@@ -128,7 +131,7 @@ class SyncRunner:
                         self._accept(result)
                 if len(self._pending) >= batch_size or self._since_commit >= commit_every:
                     self._flush()
-            self._flush()
+            self._flush(final=True)
             if plan.mode is WriteMode.MIRROR:
                 self._mirror()
             final_state = plan.stream.final_state(self._final_checkpoint())
@@ -204,13 +207,32 @@ class SyncRunner:
         self._sample("rejected", {"key": key, "line": line, "reason": reason})
 
     # ------------------------------------------------------------------ batches
-    def _flush(self) -> None:
+    def _flush(self, final: bool = False) -> None:
+        """Write what is pending; commit to the store when enough has accumulated.
+
+        The store commit (fingerprints, row results, counts, checkpoint in one
+        transaction) is grouped over several destination batches: it is the
+        costliest step per record, and a crash between two commits only
+        redoes acknowledged upserts, which is harmless.
+        """
         self._count("read", self._since_commit - self._read_counted)
         self._read_counted = self._since_commit
         pending, self._pending = self._pending, {}
         if pending:
             self._diff_and_write(pending)
-        if not pending and not self._rows and self._since_commit == 0:
+        if self.progress is not None:
+            self.progress(self.counts)
+        due = (
+            final
+            or len(self._fps) + len(self._rows) >= STORE_COMMIT_ROWS
+            or self._since_commit >= self._commit_every
+            or time.monotonic() - self._committed_at >= STORE_COMMIT_SECONDS
+        )
+        if due:
+            self._commit_store()
+
+    def _commit_store(self) -> None:
+        if not self._fps and not self._rows and self._since_commit == 0:
             return
         checkpoint = self._current_checkpoint()
         self.store.commit_batch(
@@ -227,9 +249,8 @@ class SyncRunner:
         self._batch_counts = empty_counts()
         self._since_commit = 0
         self._read_counted = 0
+        self._committed_at = time.monotonic()
         self.heartbeat()
-        if self.progress is not None:
-            self.progress(self.counts)
 
     def _diff_and_write(self, pending: dict[str, Prepared]) -> None:
         earlier = self._seen.add([(key, p.line) for key, p in pending.items()])
@@ -410,18 +431,26 @@ class SyncRunner:
         return self._checkpoint
 
     def _safe_commit_rows(self) -> None:
-        if self._rows and not self.dry_run:
-            with contextlib.suppress(Exception):  # the original error matters more
-                self.store.commit_batch(
-                    self.run_id,
-                    self.plan.name,
-                    fingerprints={},
-                    deleted_keys=(),
-                    rows=self._rows,
-                    counts=empty_counts(),
-                    checkpoint=None,
-                )
-            self._rows = []
+        """After a failure: keep what the destination acknowledged (fingerprints, row results).
+
+        No checkpoint: records read after the last acknowledged batch were not
+        written. A failed run is not resumed; the next run starts from the
+        sync's committed state and its fingerprints skip what was written.
+        """
+        if self.dry_run or not (self._fps or self._rows):
+            return
+        with contextlib.suppress(Exception):  # the original error matters more
+            self.store.commit_batch(
+                self.run_id,
+                self.plan.name,
+                fingerprints=self._fps,
+                deleted_keys=(),
+                rows=self._rows,
+                counts=empty_counts(),
+                checkpoint=None,
+            )
+        self._fps = {}
+        self._rows = []
 
     def _count(self, key: str, n: int = 1) -> None:
         self.counts[key] += n

@@ -89,6 +89,11 @@ def _string(value: Any) -> str:
 
 
 def _number(value: Any, *, decimal_comma: bool, type_name: str = "number") -> Decimal:
+    if type(value) is str:  # the common case (CSV, most APIs) first: this runs once per cell
+        try:
+            return parse_decimal(value, decimal_comma=decimal_comma)
+        except NumberFormatError as exc:
+            raise CoercionError(value, type_name, str(exc)) from None
     if isinstance(value, bool):
         raise CoercionError(value, type_name, "a true/false value is not a number")
     if isinstance(value, int | float | Decimal):
@@ -147,9 +152,9 @@ def _parse_datetime(value: Any, date_format: str | None, type_name: str) -> date
 
 
 def _date(value: Any, *, date_format: str | None) -> date:
-    if isinstance(value, date) and not isinstance(value, datetime):
+    if type(value) is date:
         return value
-    if isinstance(value, str) and not date_format:
+    if type(value) is str and not date_format:
         try:
             return date.fromisoformat(value.strip())
         except ValueError:
