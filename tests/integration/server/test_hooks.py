@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -13,11 +14,15 @@ from tests.integration.server.conftest import (
     GENERIC_SECRET,
     MAILCHIMP_URL_SECRET,
     HookServer,
+    StandInAccept,
+    write_config,
 )
 
+from cauce.bootstrap import bootstrap
 from cauce.sandbox.hubspot.constants import HUBSPOT_CLIENT_SECRET
+from cauce.sandbox.serve import ThreadedServer
 from cauce.sdk.webhooks import sign_hubspot_v3
-from cauce.server import sign_generic
+from cauce.server import ServerSettings, create_app, sign_generic
 
 
 def post_generic(
@@ -364,3 +369,31 @@ def test_healthz_reports_ok_when_the_store_answers(hook_server: HookServer) -> N
 
     assert answer.status_code == 200
     assert answer.json()["status"] == "ok"
+
+
+def test_behind_a_proxy_hubspot_signatures_are_checked_against_the_public_url(
+    tmp_path: Path,
+) -> None:
+    application = bootstrap(write_config(tmp_path))
+    settings = ServerSettings(public_url="https://cauce.example.com/")
+    api = create_app(application, accept=StandInAccept(), settings=settings)
+    body = json.dumps([contact_event(5)]).encode()
+    stamp = int(time.time() * 1000)
+    public = "https://cauce.example.com/hooks/new_contacts"
+    try:
+        with ThreadedServer(api) as server:
+            answer = httpx.post(
+                server.url + "/hooks/new_contacts",
+                content=body,
+                headers={
+                    "X-HubSpot-Request-Timestamp": str(stamp),
+                    "X-HubSpot-Signature-v3": sign_hubspot_v3(
+                        HUBSPOT_CLIENT_SECRET, "POST", public, body, stamp
+                    ),
+                },
+            )
+    finally:
+        api.state.cauce.close()
+        application.close()
+
+    assert answer.status_code == 202
