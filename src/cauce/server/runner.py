@@ -114,11 +114,7 @@ def serve(
         )
     )
     executor = application.executor(threads=threads) if workers == 0 else None
-    processes = (
-        WorkerProcesses(application.config_path, workers, threads, log_level=log_level)
-        if workers
-        else None
-    )
+    processes = WorkerProcesses(application.config_path, workers, threads) if workers else None
     stop = threading.Event()
     ticker = threading.Thread(
         target=_tick_until,

@@ -51,11 +51,10 @@ def _die_with_parent() -> Callable[[], None] | None:
 class WorkerProcesses:
     """``count`` times ``cauce worker --threads threads --no-schedule`` for ``config``."""
 
-    def __init__(self, config: Path, count: int, threads: int, *, log_level: str = "info") -> None:
+    def __init__(self, config: Path, count: int, threads: int) -> None:
         self.config = config
         self.count = count
         self.threads = threads
-        self.log_level = log_level
         self._processes: list[subprocess.Popen[bytes] | None] = [None] * count
         self._stopping = threading.Event()
         self._watcher: threading.Thread | None = None
