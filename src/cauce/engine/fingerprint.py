@@ -23,19 +23,29 @@ def _other(value: Any) -> str:
     return _canon(value) if isinstance(value, _NESTED) else repr(value)
 
 
+def _key(key: Any) -> str:
+    """Field names that are ``str`` subclasses (SQLAlchemy's ``quoted_name``) as plain text."""
+    return str.__str__(key) if isinstance(key, str) else repr(key)
+
+
 def _payload(record: dict[str, Any]) -> bytes:
     """Sorted items, plain values as they are and others (Decimal, date, nested) as text,
-    serialised by ``marshal`` (C speed; the format only changes with Python's major versions,
-    which at worst rewrites every record once)."""
+    serialised by ``marshal`` at C speed. Format version 0, because later versions encode
+    interned strings and repeated objects differently, so equal records could give different
+    bytes; version 0 depends on content only."""
     return marshal.dumps(
-        [(k, v if type(v) in _PLAIN else _other(v)) for k, v in sorted(record.items())]
+        [
+            (k if type(k) is str else _key(k), v if type(v) in _PLAIN else _other(v))
+            for k, v in sorted(record.items())
+        ],
+        0,
     )
 
 
 def _canon(value: Any) -> str:
     kind = type(value)
     if kind is dict:
-        return "{" + ",".join([f"{k!r}:{_canon(value[k])}" for k in sorted(value)]) + "}"
+        return "{" + ",".join([f"{_key(k)!r}:{_canon(value[k])}" for k in sorted(value)]) + "}"
     if kind is list or kind is tuple:
         return "[" + ",".join([_canon(v) for v in value]) + "]"
     if kind is set or kind is frozenset:
