@@ -16,7 +16,9 @@ import pytest
 import sqlalchemy as sa
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
-PG_ADMIN_URL = os.environ.get("CAUCE_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PG_ADMIN_URL = os.environ.get(
+    "CAUCE_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 MARIADB_ADMIN_URL = os.environ.get("CAUCE_TEST_MARIADB", "mysql+pymysql://root@127.0.0.1:3306/test")
 
 
