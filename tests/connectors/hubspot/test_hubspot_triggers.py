@@ -146,6 +146,16 @@ def test_polling_starts_from_now_then_reports_each_change_once(
     assert again == []
 
 
+def test_polling_from_an_empty_checkpoint_replays_every_contact_as_created(
+    portal: Portal, connect: Connect
+) -> None:
+    """``{}`` is how a workflow with ``replay_history: true`` asks for the history."""
+    events, checkpoint = polling(connect()).poll({})
+    assert {e.data["id"] for e in events} == {c["id"] for c in portal.contacts()}
+    assert {e.type for e in events} == {"contact.creation"}
+    assert checkpoint["cursor"] is not None
+
+
 def test_the_webhook_trigger_cannot_subscribe_itself(connect: Connect) -> None:
     with pytest.raises(NotImplementedError, match="configure"):
         webhooks(connect()).subscribe("https://cauce.example.org/h")

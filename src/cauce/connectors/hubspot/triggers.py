@@ -138,7 +138,7 @@ class ContactChangesTrigger(PollingTrigger):
 
     def poll(self, checkpoint: Mapping[str, Any] | None) -> tuple[list[Event], dict[str, Any]]:
         reader = self._reader()
-        if checkpoint is None or checkpoint.get("cursor") is None:
+        if checkpoint is None:  # first poll: no history, just where "new" starts
             newest = reader.latest()
             if newest is None:
                 return [], {"cursor": None, "id": None}
@@ -153,7 +153,8 @@ class ContactChangesTrigger(PollingTrigger):
             stamp = record.get(MODIFIED) or record.get("updatedAt")
             changed = modified_ms(contact)
             created = to_ms(record.get("createdAt"))
-            is_new = created is not None and since_ms is not None and created >= since_ms
+            # from the start ({} or an empty portal's first checkpoint) everything is new
+            is_new = since_ms is None or (created is not None and created >= since_ms)
             kind = "contact.creation" if is_new else "contact.propertyChange"
             events.append(
                 Event(f"{record['id']}:{changed}", kind, record, _moment(changed), "hubspot")
