@@ -10,6 +10,8 @@ import typer
 
 from cauce.bootstrap import bootstrap
 from cauce.cli.common import ConfigOption, console, user_errors
+from cauce.engine.jobs.scheduler import Scheduler
+from cauce.engine.workflows.triggers import WorkflowScheduler
 
 app = typer.Typer()
 
@@ -18,7 +20,8 @@ app = typer.Typer()
 def worker_command(
     threads: Annotated[int, typer.Option(help="Jobs run at the same time.")] = 2,
     schedule: Annotated[
-        bool, typer.Option(help="Also enqueue syncs whose cron schedule is due.")
+        bool,
+        typer.Option(help="Also enqueue due syncs (cron) and workflow schedule/poll triggers."),
     ] = True,
     config: ConfigOption = None,
 ) -> None:
@@ -34,19 +37,23 @@ def worker_command(
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     executor = application.executor(threads=threads)
-    scheduler = application.scheduler() if schedule else None
+    # syncs' cron schedules, and workflows' schedule and poll triggers
+    schedulers: list[Scheduler | WorkflowScheduler] = (
+        [application.scheduler(), application.workflow_scheduler()] if schedule else []
+    )
     executor.start()
-    scheduled = sorted(application.config.syncs[n].schedule or "" for n in application.config.syncs)
+    scheduled = sum(1 for sync in application.config.syncs.values() if sync.schedule)
     console.print(
         f"worker {application.worker_id} started: {threads} thread(s), "
-        f"{sum(1 for s in scheduled if s)} scheduled sync(s); Ctrl-C to stop"
+        f"{scheduled} scheduled sync(s), {len(application.config.workflows)} workflow(s); "
+        "Ctrl-C to stop"
     )
     try:
         while not stop.is_set():
-            if scheduler is not None:
+            for scheduler in schedulers:
                 for job_id in scheduler.tick():
                     console.print(f"enqueued job {job_id}")
-            stop.wait(5.0)
+            stop.wait(1.0)
     finally:
         executor.stop(timeout=60)
         application.close()
