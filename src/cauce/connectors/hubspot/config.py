@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from cauce.sdk import FatalError
+from cauce.sdk.urls import clean_base_url
 
 DEFAULT_BASE_URL = "https://api.hubapi.com"
 MAX_SEARCH_PAGE = 200
@@ -71,13 +72,7 @@ class HubSpotConfig(BaseModel):
     @field_validator("base_url")
     @classmethod
     def _base(cls, value: str) -> str:
-        text = value.strip().rstrip("/")
-        if not text.startswith(("http://", "https://")):
-            raise ValueError(
-                f"base_url {value!r} must start with https:// (or http:// for the sandbox); "
-                f"HubSpot's API is {DEFAULT_BASE_URL}"
-            )
-        return text
+        return clean_base_url(value, provider_url=DEFAULT_BASE_URL)
 
 
 @dataclass(frozen=True)

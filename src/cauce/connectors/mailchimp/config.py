@@ -11,6 +11,8 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
+from cauce.sdk.urls import optional_base_url
+
 _DC = re.compile(r"^[a-z]{2,4}\d{1,3}$")
 
 
@@ -82,12 +84,7 @@ class MailchimpConfig(BaseModel):
     @field_validator("base_url")
     @classmethod
     def _base(cls, value: str | None) -> str | None:
-        if value is None or not value.strip():
-            return None
-        text = value.strip().rstrip("/")
-        if not text.startswith(("http://", "https://")):
-            raise ValueError(f"base_url {value!r} must start with https:// (or http:// locally)")
-        return text
+        return optional_base_url(value)
 
     @property
     def key(self) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from cauce.sdk import FatalError
+from cauce.sdk.urls import optional_base_url
 
 DEFAULT_API_VERSION = "2026-10"
 MAX_PAGE_SIZE = 250
@@ -94,12 +95,7 @@ class ShopifyConfig(BaseModel):
     @field_validator("base_url")
     @classmethod
     def _base(cls, value: str | None) -> str | None:
-        if value is None or not value.strip():
-            return None
-        text = value.strip().rstrip("/")
-        if not text.startswith(("http://", "https://")):
-            raise ValueError(f"base_url {value!r} must start with https:// (or http:// locally)")
-        return text
+        return optional_base_url(value)
 
     @property
     def root_url(self) -> str:
