@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from fastapi import FastAPI, Request
-from fastapi.responses import PlainTextResponse
+from fastapi import FastAPI
 from tests.connectors.conformance import NO_FAULTS, EmulatorAdmin
 from tests.connectors.hubspot.harness import hubspot_config, roomy_limits
+from tests.connectors.webhook_receiver import Received, webhook_receiver
 
 from cauce.connectors.hubspot import HubSpotConnection, connector
 from cauce.sandbox.generator import generate_world
@@ -84,34 +83,8 @@ def connect(portal: Portal) -> Iterator[Callable[..., HubSpotConnection]]:
         connection.close()
 
 
-@dataclass
-class Received:
-    """Webhook deliveries caught by a local receiver: raw body and lower-cased headers."""
-
-    url: str
-    requests: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
-    arrived: threading.Condition = field(default_factory=threading.Condition)
-
-    def wait_for(self, count: int, timeout: float = 10.0) -> list[tuple[dict[str, str], bytes]]:
-        with self.arrived:
-            self.arrived.wait_for(lambda: len(self.requests) >= count, timeout)
-            return list(self.requests)
-
-
 @pytest.fixture
 def receiver() -> Iterator[Received]:
     """An HTTP endpoint on localhost that records every POST the emulator delivers."""
-    app = FastAPI()
-    caught = Received(url="")
-
-    @app.post("/hooks/hubspot")
-    async def hook(request: Request) -> PlainTextResponse:
-        body = await request.body()
-        with caught.arrived:
-            caught.requests.append(({k.lower(): v for k, v in request.headers.items()}, body))
-            caught.arrived.notify_all()
-        return PlainTextResponse("ok")
-
-    with ThreadedServer(app) as server:
-        caught.url = f"{server.url}/hooks/hubspot"
+    with webhook_receiver("/hooks/hubspot") as caught:
         yield caught
