@@ -11,6 +11,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 from rich.console import Console
 
+from cauce.bootstrap import App, bootstrap
 from cauce.errors import CauceError, ConfigError
 
 console = Console()
@@ -32,6 +33,16 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n")
+
+
+@contextmanager
+def opened_app(config: str | None) -> Iterator[App]:
+    """The application for ``config``, closed (store, connections) when the command is done."""
+    application = bootstrap(config)
+    try:
+        yield application
+    finally:
+        application.close()
 
 
 @contextmanager

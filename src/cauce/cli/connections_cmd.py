@@ -7,8 +7,15 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cauce.bootstrap import bootstrap
-from cauce.cli.common import ConfigOption, JsonOption, console, err_console, print_json, user_errors
+from cauce.cli.common import (
+    ConfigOption,
+    JsonOption,
+    console,
+    err_console,
+    opened_app,
+    print_json,
+    user_errors,
+)
 
 app = typer.Typer(help="List and test the connections in cauce.yml.", no_args_is_help=True)
 
@@ -16,13 +23,9 @@ app = typer.Typer(help="List and test the connections in cauce.yml.", no_args_is
 @app.command("list")
 def list_command(json_out: JsonOption = False, config: ConfigOption = None) -> None:
     """List connections with their connector and settings (secrets masked)."""
-    with user_errors():
-        application = bootstrap(config)
-        try:
-            connections = application.syncs.connections
-            infos = [connections.describe(name) for name in connections.names()]
-        finally:
-            application.close()
+    with user_errors(), opened_app(config) as application:
+        connections = application.syncs.connections
+        infos = [connections.describe(name) for name in connections.names()]
     if json_out:
         print_json([info.__dict__ for info in infos])
         return
@@ -40,13 +43,9 @@ def test_command(
     config: ConfigOption = None,
 ) -> None:
     """Connect and check credentials, account and permissions; explain problems in plain words."""
-    with user_errors():
-        application = bootstrap(config)
-        try:
-            application.syncs.connections.settings(name)
-            result = application.syncs.connections.test(name)
-        finally:
-            application.close()
+    with user_errors(), opened_app(config) as application:
+        application.syncs.connections.settings(name)
+        result = application.syncs.connections.test(name)
     if json_out:
         print_json({"connection": name, "ok": result.ok, "message": result.message})
     elif result.ok:

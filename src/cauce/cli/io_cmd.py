@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from cauce.bootstrap import App, bootstrap
-from cauce.cli.common import ConfigOption, JsonOption, print_json, user_errors
+from cauce.bootstrap import App
+from cauce.cli.common import ConfigOption, JsonOption, opened_app, print_json, user_errors
 from cauce.cli.sync_cmd import _print_outcome, _run
 from cauce.engine.oneoff import export_sync, import_sync, parse_map_options
 from cauce.engine.rejects import export_rejects
@@ -71,31 +71,27 @@ def import_command(
     config: ConfigOption = None,
 ) -> None:
     """Import a CSV file into a connection's object; every bad row is reported with its line."""
-    with user_errors():
-        application = bootstrap(config)
-        try:
-            new_config, name = import_sync(
-                application.config,
-                file,
-                to,
-                mapping=parse_map_options(mapping or []),
-                mode=mode,
-                key=key,
-                csv_options={
-                    "delimiter": delimiter,
-                    "encoding": encoding,
-                    "decimal_comma": decimal_comma or None,
-                    "date_format": date_format,
-                },
-            )
-            oneoff = _with_config(application, new_config)
-            outcome = _run(oneoff, name, dry_run, False, False, json_out)
-            rejects_path = None
-            if not dry_run and outcome.counts.get("rejected"):
-                rejects_path = rejects or file.with_name(file.stem + ".rejects.csv")
-                export_rejects(application.store, outcome.run_id, rejects_path)
-        finally:
-            application.close()
+    with user_errors(), opened_app(config) as application:
+        new_config, name = import_sync(
+            application.config,
+            file,
+            to,
+            mapping=parse_map_options(mapping or []),
+            mode=mode,
+            key=key,
+            csv_options={
+                "delimiter": delimiter,
+                "encoding": encoding,
+                "decimal_comma": decimal_comma or None,
+                "date_format": date_format,
+            },
+        )
+        oneoff = _with_config(application, new_config)
+        outcome = _run(oneoff, name, dry_run, False, False, json_out)
+        rejects_path = None
+        if not dry_run and outcome.counts.get("rejected"):
+            rejects_path = rejects or file.with_name(file.stem + ".rejects.csv")
+            export_rejects(application.store, outcome.run_id, rejects_path)
     if json_out:
         print_json(
             {**outcome.as_dict(), "rejects_file": str(rejects_path) if rejects_path else None}
@@ -120,16 +116,12 @@ def export_command(
     config: ConfigOption = None,
 ) -> None:
     """Export a connection's stream to a CSV file."""
-    with user_errors():
-        application = bootstrap(config)
-        try:
-            new_config, name = export_sync(
-                application.config, source, file, mapping=parse_map_options(mapping or []), key=key
-            )
-            oneoff = _with_config(application, new_config)
-            outcome = _run(oneoff, name, False, True, False, json_out)
-        finally:
-            application.close()
+    with user_errors(), opened_app(config) as application:
+        new_config, name = export_sync(
+            application.config, source, file, mapping=parse_map_options(mapping or []), key=key
+        )
+        oneoff = _with_config(application, new_config)
+        outcome = _run(oneoff, name, False, True, False, json_out)
     if json_out:
         print_json(outcome.as_dict())
     else:

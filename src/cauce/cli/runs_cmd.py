@@ -9,8 +9,15 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cauce.bootstrap import bootstrap
-from cauce.cli.common import ConfigOption, JsonOption, console, fail, print_json, user_errors
+from cauce.cli.common import (
+    ConfigOption,
+    JsonOption,
+    console,
+    fail,
+    opened_app,
+    print_json,
+    user_errors,
+)
 from cauce.engine.rejects import export_rejects
 
 app = typer.Typer(help="Inspect sync runs and their per-row results.", no_args_is_help=True)
@@ -24,12 +31,8 @@ def list_command(
     config: ConfigOption = None,
 ) -> None:
     """List recent runs, newest first."""
-    with user_errors():
-        application = bootstrap(config)
-        try:
-            runs = application.store.list_runs(sync, limit=limit)
-        finally:
-            application.close()
+    with user_errors(), opened_app(config) as application:
+        runs = application.store.list_runs(sync, limit=limit)
     if json_out:
         print_json([asdict(r) for r in runs])
         return
@@ -64,17 +67,13 @@ def show_command(
     config: ConfigOption = None,
 ) -> None:
     """Show a run's counts and the rows that were rejected, skipped or archived, with reasons."""
-    with user_errors():
-        application = bootstrap(config)
-        try:
-            run = application.store.get_run(run_id)
-            if run is None:
-                fail(f"no run with id {run_id}; see `cauce runs list`")
-            rows = application.store.row_results(run_id, status=status, limit=limit)
-            totals = application.store.count_row_results(run_id)
-            written = export_rejects(application.store, run_id, csv_path) if csv_path else None
-        finally:
-            application.close()
+    with user_errors(), opened_app(config) as application:
+        run = application.store.get_run(run_id)
+        if run is None:
+            fail(f"no run with id {run_id}; see `cauce runs list`")
+        rows = application.store.row_results(run_id, status=status, limit=limit)
+        totals = application.store.count_row_results(run_id)
+        written = export_rejects(application.store, run_id, csv_path) if csv_path else None
     if json_out:
         print_json({"run": asdict(run), "row_totals": totals, "rows": [asdict(r) for r in rows]})
         return

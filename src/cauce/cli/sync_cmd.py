@@ -10,13 +10,14 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from cauce.bootstrap import App, bootstrap, lease_seconds
+from cauce.bootstrap import App, lease_seconds
 from cauce.cli.common import (
     ConfigOption,
     JsonOption,
     console,
     err_console,
     fail,
+    opened_app,
     print_json,
     user_errors,
 )
@@ -57,22 +58,18 @@ def run_command(
     config: ConfigOption = None,
 ) -> None:
     """Run a sync now (resuming its interrupted run, if any)."""
-    with user_errors():
-        application = bootstrap(config)
-        try:
-            outcome = _run(application, name, dry_run, full_refresh, force, json_out)
-            rejects_path = None
-            if not dry_run and outcome.counts.get("rejected"):
-                rejects_path = (
-                    rejects
-                    or application.config_path.parent
-                    / ".cauce"
-                    / "rejects"
-                    / f"{name}-run{outcome.run_id}.csv"
-                )
-                export_rejects(application.store, outcome.run_id, rejects_path)
-        finally:
-            application.close()
+    with user_errors(), opened_app(config) as application:
+        outcome = _run(application, name, dry_run, full_refresh, force, json_out)
+        rejects_path = None
+        if not dry_run and outcome.counts.get("rejected"):
+            rejects_path = (
+                rejects
+                or application.config_path.parent
+                / ".cauce"
+                / "rejects"
+                / f"{name}-run{outcome.run_id}.csv"
+            )
+            export_rejects(application.store, outcome.run_id, rejects_path)
     if json_out:
         data = outcome.as_dict()
         data["rejects_file"] = str(rejects_path) if rejects_path else None
@@ -217,12 +214,8 @@ def _print_outcome(outcome: RunOutcome, rejects_path: Path | None) -> None:
 @app.command("list")
 def list_command(json_out: JsonOption = False, config: ConfigOption = None) -> None:
     """List the syncs defined in cauce.yml with their last run."""
-    with user_errors():
-        application = bootstrap(config)
-        try:
-            syncs = list_syncs(application.config, application.store)
-        finally:
-            application.close()
+    with user_errors(), opened_app(config) as application:
+        syncs = list_syncs(application.config, application.store)
     if json_out:
         print_json([s.as_dict() for s in syncs])
         return
@@ -240,13 +233,9 @@ def status_command(
     config: ConfigOption = None,
 ) -> None:
     """Show a sync's cursor, what it has written, and its recent runs."""
-    with user_errors():
-        application = bootstrap(config)
-        try:
-            application.syncs.definition(name)
-            status = sync_status(application.config, application.store, name)
-        finally:
-            application.close()
+    with user_errors(), opened_app(config) as application:
+        application.syncs.definition(name)
+        status = sync_status(application.config, application.store, name)
     if json_out:
         print_json(status.as_dict())
         return

@@ -11,8 +11,15 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from cauce.bootstrap import bootstrap
-from cauce.cli.common import ConfigOption, JsonOption, console, fail, print_json, user_errors
+from cauce.cli.common import (
+    ConfigOption,
+    JsonOption,
+    console,
+    fail,
+    opened_app,
+    print_json,
+    user_errors,
+)
 from cauce.engine.workflows import StepRecord, TestResult
 from cauce.sdk.triggers import Event
 from cauce.store.workflows import RUN_STATUSES, WorkflowRunRecord, WorkflowStepRecord
@@ -52,27 +59,23 @@ def _short(value: Any, width: int = 70) -> str:
 @app.command("list")
 def list_command(json_out: JsonOption = False, config: ConfigOption = None) -> None:
     """The workflows in cauce.yml, their triggers and their runs by status."""
-    with user_errors():
-        application = bootstrap(config)
-        try:
-            counts = application.workflows.runs_store.count_by_status()
-            rows = []
-            for name in application.workflows.names():
-                workflow = application.config.workflows[name]
-                trigger = workflow.trigger
-                detail = trigger.model_dump(exclude_none=True, exclude={"webhook": {"secret"}})
-                rows.append(
-                    {
-                        "name": name,
-                        "enabled": workflow.enabled,
-                        "trigger": trigger.kind,
-                        "trigger_detail": detail[trigger.kind],
-                        "steps": len(workflow.steps),
-                        "runs": counts.get(name, {}),
-                    }
-                )
-        finally:
-            application.close()
+    with user_errors(), opened_app(config) as application:
+        counts = application.workflows.runs_store.count_by_status()
+        rows = []
+        for name in application.workflows.names():
+            workflow = application.config.workflows[name]
+            trigger = workflow.trigger
+            detail = trigger.model_dump(exclude_none=True, exclude={"webhook": {"secret"}})
+            rows.append(
+                {
+                    "name": name,
+                    "enabled": workflow.enabled,
+                    "trigger": trigger.kind,
+                    "trigger_detail": detail[trigger.kind],
+                    "steps": len(workflow.steps),
+                    "runs": counts.get(name, {}),
+                }
+            )
     if json_out:
         print_json(rows)
         return
@@ -120,12 +123,8 @@ def test_command(
 ) -> None:
     """Run a workflow's steps now on a sample event (against the real connections)."""
     sample = _load_event(event)
-    with user_errors():
-        application = bootstrap(config)
-        try:
-            result = application.workflows.test(name, sample, dry_run=dry_run)
-        finally:
-            application.close()
+    with user_errors(), opened_app(config) as application:
+        result = application.workflows.test(name, sample, dry_run=dry_run)
     if json_out:
         print_json(_test_json(result))
     else:
@@ -216,13 +215,9 @@ def runs_command(
     if status is not None and status not in RUN_STATUSES:
         fail(f"unknown status {status!r}; use one of {', '.join(RUN_STATUSES)}")
     period = parse_since(since) if since else None
-    with user_errors():
-        application = bootstrap(config)
-        try:
-            cutoff = application.workflows.clock() - period if period else None
-            runs = application.workflows.runs(name, status=status, since=cutoff, limit=limit)
-        finally:
-            application.close()
+    with user_errors(), opened_app(config) as application:
+        cutoff = application.workflows.clock() - period if period else None
+        runs = application.workflows.runs(name, status=status, since=cutoff, limit=limit)
     if json_out:
         print_json([_run_json(r) for r in runs])
         return
@@ -255,12 +250,8 @@ def show_command(
     config: ConfigOption = None,
 ) -> None:
     """Every step attempt of a run: input, output, timing, error, attempts."""
-    with user_errors():
-        application = bootstrap(config)
-        try:
-            run, steps = application.workflows.show(run_id)
-        finally:
-            application.close()
+    with user_errors(), opened_app(config) as application:
+        run, steps = application.workflows.show(run_id)
     if json_out:
         print_json(
             {
@@ -318,19 +309,15 @@ def replay_command(
     if (run_id is None) == (not failed):
         fail("give either a RUN_ID or --failed (with --since)")
     period = parse_since(since)
-    with user_errors():
-        application = bootstrap(config)
-        try:
-            if run_id is not None:
-                pairs = [
-                    (run_id, application.workflows.replay(run_id, use_original_definition=original))
-                ]
-            else:
-                pairs = application.workflows.replay_failed(
-                    period, workflow=workflow, use_original_definition=original
-                )
-        finally:
-            application.close()
+    with user_errors(), opened_app(config) as application:
+        if run_id is not None:
+            pairs = [
+                (run_id, application.workflows.replay(run_id, use_original_definition=original))
+            ]
+        else:
+            pairs = application.workflows.replay_failed(
+                period, workflow=workflow, use_original_definition=original
+            )
     if json_out:
         print_json([{"run": old, "replay": new} for old, new in pairs])
         return
