@@ -10,6 +10,7 @@ import pytest
 from fastapi import FastAPI
 from tests.connectors.conformance import NO_FAULTS, EmulatorAdmin
 from tests.connectors.hubspot.harness import hubspot_config, roomy_limits
+from tests.connectors.support import connection_factory
 from tests.connectors.webhook_receiver import Received, webhook_receiver
 
 from cauce.connectors.hubspot import HubSpotConnection, connector
@@ -70,17 +71,10 @@ def portal(_portal: Portal) -> Portal:
 @pytest.fixture
 def connect(portal: Portal) -> Iterator[Callable[..., HubSpotConnection]]:
     """``connect(**config_overrides)``: a connection to the emulator, closed after the test."""
-    opened: list[HubSpotConnection] = []
-
-    def open_connection(**overrides: Any) -> HubSpotConnection:
-        connection = connector.connect({**hubspot_config(portal.url), **overrides})
-        assert isinstance(connection, HubSpotConnection)
-        opened.append(connection)
-        return connection
-
-    yield open_connection
-    for connection in opened:
-        connection.close()
+    with connection_factory(
+        connector, lambda **o: {**hubspot_config(portal.url), **o}, HubSpotConnection
+    ) as open_connection:
+        yield open_connection
 
 
 @pytest.fixture

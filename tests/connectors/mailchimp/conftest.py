@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import PlainTextResponse
 from tests.connectors.conformance import NO_FAULTS, EmulatorAdmin
 from tests.connectors.mailchimp.harness import mailchimp_config
+from tests.connectors.support import connection_factory
 
 from cauce.connectors.mailchimp import MailchimpConnection, connector
 from cauce.sandbox.generator import generate_world
@@ -95,17 +96,10 @@ def mailchimp(_mailchimp_server: Emulator) -> Emulator:
 @pytest.fixture
 def connect(mailchimp: Emulator) -> Iterator[Callable[..., MailchimpConnection]]:
     """``connect(**config_overrides)``: a connection to the emulator, closed after the test."""
-    opened: list[MailchimpConnection] = []
-
-    def open_connection(**overrides: Any) -> MailchimpConnection:
-        connection = connector.connect(mailchimp_config(mailchimp.url, **overrides))
-        assert isinstance(connection, MailchimpConnection)
-        opened.append(connection)
-        return connection
-
-    yield open_connection
-    for connection in opened:
-        connection.close()
+    with connection_factory(
+        connector, lambda **o: mailchimp_config(mailchimp.url, **o), MailchimpConnection
+    ) as open_connection:
+        yield open_connection
 
 
 def calls(emulator: Emulator, endpoint: str) -> int:

@@ -11,6 +11,7 @@ import pytest
 from fastapi import FastAPI
 from tests.connectors.conformance import NO_FAULTS, EmulatorAdmin
 from tests.connectors.shopify.harness import shopify_config
+from tests.connectors.support import connection_factory
 from tests.connectors.webhook_receiver import Received, webhook_receiver
 
 from cauce.connectors.shopify import ShopifyConnection, connector
@@ -51,17 +52,10 @@ def shop(_shopify_server: Emulator) -> Emulator:
 @pytest.fixture
 def connect(shop: Emulator) -> Iterator[Callable[..., ShopifyConnection]]:
     """``connect(**config_overrides)``: a connection to the emulator, closed after the test."""
-    opened: list[ShopifyConnection] = []
-
-    def open_connection(**overrides: Any) -> ShopifyConnection:
-        connection = connector.connect({**shopify_config(shop.url), **overrides})
-        assert isinstance(connection, ShopifyConnection)
-        opened.append(connection)
-        return connection
-
-    yield open_connection
-    for connection in opened:
-        connection.close()
+    with connection_factory(
+        connector, lambda **o: {**shopify_config(shop.url), **o}, ShopifyConnection
+    ) as open_connection:
+        yield open_connection
 
 
 @pytest.fixture
