@@ -142,14 +142,15 @@ class LocalExecutor:
     def _work(self) -> None:
         while not self._stop.is_set():
             try:
-                job = self._claim_and_run(None)
+                job = self._claim_and_run(None, reread=False)
             except Exception:
                 log.exception("executor %s: claiming or recording a job failed", self.worker_id)
                 job = None
             if job is None:
                 self._stop.wait(self.poll_interval)
 
-    def _claim_and_run(self, job_id: int | None) -> Job | None:
+    def _claim_and_run(self, job_id: int | None, *, reread: bool = True) -> Job | None:
+        """Claim and run a job; the job as it ended up (as claimed unless ``reread``)."""
         job = self.queue.claim(
             self.worker_id,
             kinds=self.handlers.keys(),
@@ -164,7 +165,7 @@ class LocalExecutor:
             self._execute(job, context)
         finally:
             self._keeper.remove(context)
-        return self.queue.get(job.id) or job
+        return (self.queue.get(job.id) if reread else None) or job
 
     def _execute(self, job: Job, context: JobContext) -> None:
         handler = self.handlers[job.kind]
@@ -196,7 +197,9 @@ class LocalExecutor:
                 log.exception("job %s (%s) failed", job.id, job.kind)
             self._record_failure(job, context, _describe(exc), None)
         else:
-            if context.lease_lost:
+            if context.completed:
+                log.info("job %s (%s) succeeded", job.id, job.kind)
+            elif context.lease_lost:
                 log.warning("job %s finished after its lease was lost; result dropped", job.id)
             elif not self.queue.complete(job.id, self.worker_id, result):
                 log.warning("job %s finished but was no longer held by this worker", job.id)

@@ -14,6 +14,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from typing import Any
+
+from sqlalchemy.engine import Connection
 
 from cauce.engine.jobs.job import Job, LeaseLost
 from cauce.engine.jobs.queue import JobQueue
@@ -40,6 +43,7 @@ class JobContext:
         self._lock = threading.Lock()
         self._lost = False
         self._renewed_at = time.monotonic()
+        self.completed = False
 
     @property
     def should_stop(self) -> bool:
@@ -72,10 +76,24 @@ class JobContext:
             started = time.monotonic()
             if self._queue.heartbeat(self.job.id, self.worker_id, self.lease_seconds):
                 self._renewed_at = started
-            else:
+            elif not self.completed:
                 self._lost = True
                 log.warning("job %s: lease lost by %s", self.job.id, self.worker_id)
             return not self._lost
+
+    def complete_in(self, conn: Connection, result: dict[str, Any] | None) -> None:
+        """End the job as succeeded inside the handler's own transaction ``conn``.
+
+        A handler whose last act is a write (a workflow run saving its state)
+        saves a transaction this way, and its write is kept only if the job is
+        still its own: when it is not, :class:`LeaseLost` is raised and the
+        caller's transaction rolls back. The executor then leaves the job as it is.
+        """
+        self.completed = True
+        if not self._queue.complete_in(conn, self.job.id, self.worker_id, result):
+            self.completed = False
+            self._lost = True
+            raise LeaseLost(self.job.id, self.worker_id)
 
 
 class LeaseKeeper:

@@ -226,21 +226,25 @@ class WorkflowService:
             )
         if ctx.lease_lost:
             raise LeaseLost(job.id, ctx.worker_id)
-        self._save(run_id, job, recorder, state, outcome, started)
+        result = {"run_id": run_id, "status": outcome.status, "step": outcome.step}
+        self._save(run_id, job, ctx, recorder, state, outcome, started, result)
         if outcome.status == "interrupted":
             raise JobInterrupted(f"workflow run {run_id} stopped before step {outcome.step}")
-        return {"run_id": run_id, "status": outcome.status, "step": outcome.step}
+        return result
 
     def _save(
         self,
         run_id: int,
         job: Job,
+        ctx: JobContext,
         recorder: _BufferedRecorder,
         state: RunState,
         outcome: RunOutcome,
         started: datetime,
+        result: dict[str, Any],
     ) -> None:
-        """The run's new state, its step attempts and what comes next, in one transaction."""
+        """The run's new state, its step attempts, what comes next and the end of this job,
+        in one transaction (an interrupted run's job is handed back by the executor)."""
         now = self.clock()
         final = outcome.status not in ("waiting", "interrupted")
         with write_transaction(self.store.engine) as conn:
@@ -253,6 +257,9 @@ class WorkflowService:
                 finished_at=now,
                 finish=(outcome.status, outcome.error, outcome.step) if final else None,
             )
+            if outcome.status == "interrupted":
+                return
+            ctx.complete_in(conn, result)
             if outcome.status != "waiting":
                 return
             wake_at = outcome.wake_at or now
