@@ -214,3 +214,70 @@ def test_requeue_defers_to_a_job_already_pending_for_the_same_work(queue: JobQue
     assert queue.requeue(dead) is False
     job = queue.get(dead)
     assert job is not None and job.status == "cancelled"
+
+
+def test_claim_many_takes_several_due_jobs_oldest_first_in_one_go(queue: JobQueue) -> None:
+    ids = [queue.enqueue("workflow", {"n": n}) for n in range(5)]
+
+    first = queue.claim_many("w", limit=3)
+    rest = queue.claim_many("w", limit=3)
+
+    assert [job.id for job in first] == ids[:3]
+    assert [job.id for job in rest] == ids[3:]
+    assert all((job.status, job.owner, job.attempts) == ("running", "w", 1) for job in first)
+    stored = [queue.get(job_id) for job_id in ids]
+    assert all(job is not None and job.owner == "w" for job in stored)
+    assert queue.claim_many("w", limit=3) == []
+
+
+def test_claim_many_takes_over_expired_leases_and_buries_the_abandoned(
+    store: Store, clock: FakeClock
+) -> None:
+    queue = JobQueue(store.engine, clock=clock)
+    crashed = queue.enqueue("workflow", {"n": 0}, max_attempts=1)
+    retried = queue.enqueue("workflow", {"n": 1}, max_attempts=3)
+    assert [job.id for job in queue.claim_many("dead-worker", limit=2)] == [crashed, retried]
+    fresh = queue.enqueue("workflow", {"n": 2})
+    clock.advance(minutes=5)
+
+    claimed = queue.claim_many("w2", limit=5)
+
+    assert [job.id for job in claimed] == [retried, fresh]
+    taken = claimed[0]
+    assert (taken.attempts, taken.owner) == (2, "w2")
+    assert taken.error is not None and "dead-worker" in taken.error
+    buried = queue.get(crashed)
+    assert buried is not None and buried.status == "dead"
+
+
+def test_claims_read_a_large_backlog_in_index_order_without_sorting_it(queue: JobQueue) -> None:
+    """Claims read the due jobs through an index in order: the 1st and the 2,000th claim of
+    a backlog cost the same, where sorting every due job made them slower and slower."""
+    from cauce.store.models import jobs
+
+    with queue.engine.begin() as conn:
+        now = queue.now()
+        conn.execute(
+            jobs.insert(),
+            [
+                {"kind": "workflow", "payload": {}, "status": "queued", "attempts": 0,
+                 "max_attempts": 5, "run_after": now, "created_at": now}
+                for _ in range(2000)
+            ],
+        )  # fmt: skip
+        plans = [
+            " ".join(str(step[-1]) for step in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))
+            for sql in _claim_sql(queue, conn)
+        ] if conn.dialect.name == "sqlite" else []  # fmt: skip
+    assert all("TEMP B-TREE" not in plan for plan in plans), plans
+    assert len(queue.claim_many("w", limit=10)) == 10
+
+
+def _claim_sql(queue: JobQueue, conn: object) -> list[str]:
+    from cauce.engine.jobs.queue import _Candidates
+
+    candidates = _Candidates(queue.now(), ["workflow"], None)
+    return [
+        str(query.limit(10).compile(queue.engine, compile_kwargs={"literal_binds": True}))
+        for query in candidates.queries
+    ]

@@ -233,3 +233,122 @@ def test_job_still_running_after_stop_timeout_keeps_its_lease(queue: JobQueue) -
     while (job := queue.get(job_id)) is not None and job.status != "succeeded":
         assert time.monotonic() < deadline
         time.sleep(0.02)
+
+
+def _notes_table(queue: JobQueue) -> Any:
+    import sqlalchemy as sa
+
+    table = sa.Table(
+        "test_notes", sa.MetaData(), sa.Column("job_id", sa.Integer), sa.Column("note", sa.Text)
+    )
+    table.drop(queue.engine, checkfirst=True)
+    table.create(queue.engine)
+    return table
+
+
+def _notes(queue: JobQueue, table: Any) -> list[tuple[int, str]]:
+    with queue.engine.connect() as conn:
+        return sorted((row.job_id, row.note) for row in conn.execute(table.select()))
+
+
+def test_finish_commits_the_handlers_last_write_with_the_end_of_its_job(queue: JobQueue) -> None:
+    notes = _notes_table(queue)
+
+    def handler(job: Job, ctx: JobContext) -> None:
+        ctx.finish(
+            lambda conn: conn.execute(notes.insert().values(job_id=job.id, note="saved")),
+            {"saved": True},
+        )
+
+    job_ids = [queue.enqueue("workflow", {"n": n}) for n in range(12)]
+    executor = LocalExecutor(queue, {"workflow": handler}, threads=3, poll_interval=0.02)
+    executor.start()
+    deadline = time.monotonic() + 10
+    while len(queue.list(status="succeeded")) < 12 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert executor.stop(timeout=5)
+
+    assert _notes(queue, notes) == [(job_id, "saved") for job_id in job_ids]
+    for job_id in job_ids:
+        job = queue.get(job_id)
+        assert job is not None and (job.status, job.result) == ("succeeded", {"saved": True})
+
+
+def test_finish_keeps_nothing_when_the_job_is_no_longer_the_workers(queue: JobQueue) -> None:
+    notes = _notes_table(queue)
+    lost: list[str] = []
+
+    def handler(job: Job, ctx: JobContext) -> None:
+        queue.cancel(job.id)
+        try:
+            ctx.finish(
+                lambda conn: conn.execute(notes.insert().values(job_id=job.id, note="late")),
+                {"saved": True},
+            )
+        except LeaseLost as exc:
+            lost.append(str(exc))
+            raise
+
+    job_id = queue.enqueue("workflow", {})
+    executor = LocalExecutor(queue, {"workflow": handler}, threads=1, poll_interval=0.02)
+    executor.start()
+    deadline = time.monotonic() + 10
+    while not lost and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert executor.stop(timeout=5)
+
+    assert lost and "no longer held" in lost[0]
+    assert _notes(queue, notes) == []
+    job = queue.get(job_id)
+    assert job is not None and (job.status, job.result) == ("cancelled", None)
+
+
+def test_short_jobs_are_claimed_several_at_a_time(queue: JobQueue) -> None:
+    claims: list[int] = []
+    original = queue.claim_many
+
+    def counting_claim(*args: Any, **kwargs: Any) -> list[Job]:
+        claimed = original(*args, **kwargs)
+        if claimed:
+            claims.append(len(claimed))
+        return claimed
+
+    queue.claim_many = counting_claim  # type: ignore[method-assign]
+    for n in range(40):
+        queue.enqueue("workflow", {"n": n})
+    executor = LocalExecutor(queue, {"workflow": lambda job, ctx: None}, threads=4)
+    executor.start()
+    deadline = time.monotonic() + 10
+    while len(queue.list(status="succeeded", limit=100)) < 40 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert executor.stop(timeout=5)
+
+    assert sum(claims) == 40
+    assert claims[0] == 8, "twice the threads are claimed while jobs are short"
+    assert len(claims) <= 10, claims
+
+
+def test_long_jobs_are_claimed_one_idle_thread_at_a_time(queue: JobQueue) -> None:
+    release = threading.Event()
+    started: list[int] = []
+
+    def long_job(job: Job, ctx: JobContext) -> None:
+        started.append(job.id)
+        release.wait(10)
+
+    for n in range(4):
+        queue.enqueue("sync", {"n": n})
+    executor = LocalExecutor(queue, {"sync": long_job}, threads=2, poll_interval=0.02)
+    executor._typical_seconds = 60.0  # as after a few long syncs
+    executor.start()
+    deadline = time.monotonic() + 5
+    while len(started) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.2)
+    try:
+        running = queue.list(status="running")
+        queued = queue.list(status="queued")
+        assert (len(running), len(queued)) == (2, 2), "no job waits behind a long one here"
+    finally:
+        release.set()
+        assert executor.stop(timeout=5)

@@ -21,18 +21,26 @@ import os
 import random
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
+from queue import SimpleQueue
 from typing import Any
 
 from cauce.engine.jobs.backoff import retry_delay
 from cauce.engine.jobs.job import Job, JobInterrupted, LeaseLost
-from cauce.engine.jobs.lease import JobContext, LeaseKeeper
+from cauce.engine.jobs.lease import Finish, JobContext, LeaseKeeper, finish_all
 from cauce.engine.jobs.queue import JobQueue
 from cauce.errors import CauceError, JobError, RetryableError
+from cauce.store.group_commit import GroupCommit
 
 log = logging.getLogger(__name__)
+
+SHORT_JOB_SECONDS = 1.0
+"""Jobs typically shorter than this are claimed ahead of idle threads (see ``_claim_loop``)."""
+DURATION_WEIGHT = 0.2
+"""Weight of the latest job in the moving average of job durations."""
 
 JobHandler = Callable[[Job, JobContext], dict[str, Any] | None]
 
@@ -72,20 +80,34 @@ class LocalExecutor:
         self._stop = threading.Event()
         self._keeper = LeaseKeeper(lease_seconds / 3)
         self._workers: list[threading.Thread] = []
+        self._claimer: threading.Thread | None = None
+        self._handoff: SimpleQueue[tuple[Job, JobContext] | None] = SimpleQueue()
+        self._slots = threading.Condition()
+        self._busy = 0
+        self._typical_seconds = 0.0
+        self._finisher: GroupCommit[None, Finish, bool] | None = None
         self._rng = random.Random()
 
     # -- lifecycle ---------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the worker threads (and the lease keeper); returns immediately."""
+        """Start the claimer and worker threads (and the lease keeper); returns immediately."""
         if self._workers:
             raise JobError(f"executor {self.worker_id} is already running")
         self._stop.clear()
         self._keeper.acquire()
+        self._finisher = GroupCommit(
+            self.queue.engine, finish_all, name="cauce-finish", stopped_message="executor stopped"
+        )
+        self._finisher.start()
+        self._handoff = SimpleQueue()
+        self._busy = 0
         for number in range(self.threads):
             thread = threading.Thread(target=self._work, name=f"cauce-worker-{number}", daemon=True)
             self._workers.append(thread)
             thread.start()
+        self._claimer = threading.Thread(target=self._claim_loop, name="cauce-claimer", daemon=True)
+        self._claimer.start()
         log.info("executor %s started with %d thread(s)", self.worker_id, self.threads)
 
     def stop(self, timeout: float | None = None) -> bool:
@@ -96,23 +118,40 @@ class LocalExecutor:
         another worker takes the job over once the lease expires.
         """
         self._stop.set()
+        with self._slots:
+            self._slots.notify_all()
+        if self._claimer is not None:
+            self._claimer.join(timeout)
+            self._claimer = None
         workers, self._workers = self._workers, []
+        for _ in workers:
+            self._handoff.put(None)
         for thread in workers:
             thread.join(timeout)
         busy = [thread for thread in workers if thread.is_alive()]
+        finisher, self._finisher = self._finisher, None
         if busy:
             # Keep renewing the busy jobs' leases until their threads end, so no other
             # worker starts them a second time while they still run here.
             threading.Thread(
-                target=self._release_after, args=(busy,), name="cauce-lease-drain", daemon=True
+                target=self._release_after,
+                args=(busy, finisher),
+                name="cauce-lease-drain",
+                daemon=True,
             ).start()
         elif workers:
+            if finisher is not None:
+                finisher.stop()
             self._keeper.release()
         return not busy
 
-    def _release_after(self, threads: list[threading.Thread]) -> None:
+    def _release_after(
+        self, threads: list[threading.Thread], finisher: GroupCommit[None, Finish, bool] | None
+    ) -> None:
         for thread in threads:
             thread.join()
+        if finisher is not None:
+            finisher.stop()
         self._keeper.release()
 
     @property
@@ -139,18 +178,76 @@ class LocalExecutor:
             done.append(job)
         return done
 
-    def _work(self) -> None:
-        while not self._stop.is_set():
-            try:
-                job = self._claim_and_run(None, reread=False)
-            except Exception:
-                log.exception("executor %s: claiming or recording a job failed", self.worker_id)
-                job = None
-            if job is None:
-                self._stop.wait(self.poll_interval)
+    def _claim_loop(self) -> None:
+        """Claim due jobs for the worker threads, several in one transaction, and hand them
+        over; sleep ``poll_interval`` when none is due.
 
-    def _claim_and_run(self, job_id: int | None, *, reread: bool = True) -> Job | None:
-        """Claim and run a job; the job as it ended up (as claimed unless ``reread``)."""
+        While jobs are short (a workflow run, a poll), up to ``threads`` more jobs are
+        claimed than there are idle threads, and only once half of that room is free:
+        each claim then takes about ``threads`` jobs, so claiming costs a fraction of a
+        transaction per job, and no thread waits for a claim. Long jobs (syncs) are
+        claimed one idle thread at a time, so that a job never waits here behind a long
+        one while another worker process could have run it.
+        """
+        while not self._stop.is_set():
+            with self._slots:
+                while not self._stop.is_set():
+                    room = self._capacity() - self._busy
+                    if room >= max(1, self._capacity() - self.threads):
+                        break
+                    self._slots.wait()
+            if self._stop.is_set():
+                return
+            try:
+                claimed = self.queue.claim_many(
+                    self.worker_id,
+                    kinds=self.handlers.keys(),
+                    lease_seconds=self.lease_seconds,
+                    limit=room,
+                )
+            except Exception:
+                log.exception("executor %s: claiming jobs failed", self.worker_id)
+                claimed = []
+            if not claimed:
+                self._stop.wait(self.poll_interval)
+                continue
+            with self._slots:
+                self._busy += len(claimed)
+            for job in claimed:
+                context = self._context(job)
+                self._keeper.add(context)
+                self._handoff.put((job, context))
+
+    def _capacity(self) -> int:
+        """Jobs this executor holds at most: its threads, twice that while jobs are short."""
+        short = self._typical_seconds < SHORT_JOB_SECONDS
+        return self.threads * 2 if short else self.threads
+
+    def _work(self) -> None:
+        while (handed := self._handoff.get()) is not None:
+            job, context = handed
+            started = time.monotonic()
+            try:
+                if self._stop.is_set():
+                    self.queue.release(job.id, self.worker_id)
+                else:
+                    self._execute(job, context)
+            except Exception:
+                log.exception("executor %s: recording job %s failed", self.worker_id, job.id)
+            finally:
+                self._keeper.remove(context)
+                took = time.monotonic() - started
+                with self._slots:
+                    self._typical_seconds += (took - self._typical_seconds) * DURATION_WEIGHT
+                    self._busy -= 1
+                    self._slots.notify()
+
+    def _context(self, job: Job) -> JobContext:
+        return JobContext(
+            job, self.queue, self.worker_id, self.lease_seconds, self._stop, self._finisher
+        )
+
+    def _claim_and_run(self, job_id: int | None) -> Job | None:
         job = self.queue.claim(
             self.worker_id,
             kinds=self.handlers.keys(),
@@ -159,13 +256,13 @@ class LocalExecutor:
         )
         if job is None:
             return None
-        context = JobContext(job, self.queue, self.worker_id, self.lease_seconds, self._stop)
+        context = self._context(job)
         self._keeper.add(context)
         try:
             self._execute(job, context)
         finally:
             self._keeper.remove(context)
-        return (self.queue.get(job.id) if reread else None) or job
+        return self.queue.get(job.id) or job
 
     def _execute(self, job: Job, context: JobContext) -> None:
         handler = self.handlers[job.kind]

@@ -14,12 +14,15 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy.engine import Connection
 
 from cauce.engine.jobs.job import Job, LeaseLost
 from cauce.engine.jobs.queue import JobQueue
+from cauce.store.database import write_transaction
+from cauce.store.group_commit import CommitterStopped, GroupCommit
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +37,10 @@ class JobContext:
         worker_id: str,
         lease_seconds: float,
         stop_event: threading.Event,
+        finisher: GroupCommit[None, Finish, bool] | None = None,
     ) -> None:
         self.job = job
+        self._finisher = finisher
         self.worker_id = worker_id
         self.lease_seconds = lease_seconds
         self._queue = queue
@@ -81,19 +86,53 @@ class JobContext:
                 log.warning("job %s: lease lost by %s", self.job.id, self.worker_id)
             return not self._lost
 
-    def complete_in(self, conn: Connection, result: dict[str, Any] | None) -> None:
-        """End the job as succeeded inside the handler's own transaction ``conn``.
+    def finish(self, write: Callable[[Connection], None], result: dict[str, Any] | None) -> None:
+        """Commit the handler's last write together with the end of its job (succeeded).
 
-        A handler whose last act is a write (a workflow run saving its state)
-        saves a transaction this way, and its write is kept only if the job is
-        still its own: when it is not, :class:`LeaseLost` is raised and the
-        caller's transaction rolls back. The executor then leaves the job as it is.
+        Saves the handler a transaction, and the write is kept only if the job is
+        still this worker's: when it is not, nothing is written and
+        :class:`LeaseLost` is raised. Under an executor the transaction is shared
+        with other jobs finishing at the same moment (group commit); this call
+        returns once it is committed.
         """
         self.completed = True
-        if not self._queue.complete_in(conn, self.job.id, self.worker_id, result):
+        try:
+            kept = self._commit_finish((self, write, result))
+        except BaseException:
+            self.completed = False
+            raise
+        if not kept:
             self.completed = False
             self._lost = True
             raise LeaseLost(self.job.id, self.worker_id)
+
+    def _commit_finish(self, finish: Finish) -> bool:
+        if self._finisher is not None:
+            try:
+                return self._finisher.submit(None, finish).result()
+            except CommitterStopped:
+                pass  # the executor is stopping: commit alone
+        with write_transaction(self._queue.engine) as conn:
+            [kept] = finish_all(conn, None, [finish])
+        return kept
+
+    def _finish_in(
+        self, conn: Connection, write: Callable[[Connection], None], result: dict[str, Any] | None
+    ) -> bool:
+        if not self._queue.complete_in(conn, self.job.id, self.worker_id, result):
+            return False
+        write(conn)
+        return True
+
+
+Finish = tuple[JobContext, Callable[[Connection], None], dict[str, Any] | None]
+"""A job's context, the handler's last write and the job's result (:meth:`JobContext.finish`)."""
+
+
+def finish_all(conn: Connection, _key: None, finishes: Sequence[Finish]) -> list[bool]:
+    """Write each finish whose job is still held; True for those kept (a group commit's
+    ``apply``)."""
+    return [context._finish_in(conn, write, result) for context, write, result in finishes]
 
 
 class LeaseKeeper:

@@ -24,6 +24,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import Connection
+
 from cauce.config.models import Config
 from cauce.config.workflows import WorkflowConfig
 from cauce.engine.jobs import Job, JobContext, JobInterrupted, JobQueue, LeaseLost
@@ -247,7 +249,8 @@ class WorkflowService:
         in one transaction (an interrupted run's job is handed back by the executor)."""
         now = self.clock()
         final = outcome.status not in ("waiting", "interrupted")
-        with write_transaction(self.store.engine) as conn:
+
+        def write(conn: Connection) -> None:
             save_progress_in(
                 conn,
                 run_id,
@@ -257,9 +260,6 @@ class WorkflowService:
                 finished_at=now,
                 finish=(outcome.status, outcome.error, outcome.step) if final else None,
             )
-            if outcome.status == "interrupted":
-                return
-            ctx.complete_in(conn, result)
             if outcome.status != "waiting":
                 return
             wake_at = outcome.wake_at or now
@@ -280,6 +280,12 @@ class WorkflowService:
                 error=outcome.error,
                 current_step=outcome.step,
             )
+
+        if outcome.status == "interrupted":
+            with write_transaction(self.store.engine) as conn:
+                write(conn)
+        else:
+            ctx.finish(write, result)
 
     def test(self, name: str, event: Event, *, dry_run: bool = False) -> TestResult:
         """Run a workflow's steps now on ``event``, recording nothing in the store.
