@@ -18,6 +18,7 @@ methods open their own.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -72,6 +73,19 @@ class WorkflowRunRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class RunToWork:
+    """What a worker reads to run a run: its own row, with the definition as stored text
+    (parsed only when the process has not compiled that definition yet)."""
+
+    id: int
+    workflow: str
+    status: str
+    job_id: int | None
+    context: dict[str, Any]
+    definition_text: str
+
+
+@dataclass(frozen=True, slots=True)
 class WorkflowStepRecord:
     id: int
     run_id: int
@@ -120,6 +134,26 @@ def insert_event(
     return None if row_id is None else int(row_id)
 
 
+_EVENTS_INSERT: dict[str, Any] = {
+    name: insert(events)
+    .on_conflict_do_nothing(index_elements=["workflow", "event_id"])
+    .returning(events.c.id, events.c.event_id)
+    for name, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
+}
+"""The batch statements are built once and run as ``executemany``: SQLAlchemy then
+compiles each once (its statement cache) and renders the rows into multi-row
+``VALUES`` itself ("insertmanyvalues"), where ``.values([...])`` would compile a
+new statement for every batch — most of the intake's store work."""
+
+_RUNS_INSERT = sa.insert(workflow_runs).returning(workflow_runs.c.id, workflow_runs.c.event_row_id)
+
+_RUN_OWNER_UPDATE = (
+    sa.update(workflow_runs)
+    .where(workflow_runs.c.id == sa.bindparam("run"))
+    .values(job_id=sa.bindparam("job"))
+)
+
+
 def insert_events(
     conn: Connection, workflow: str, rows: list[tuple[str, str, dict[str, Any]]], now: datetime
 ) -> dict[str, int]:
@@ -127,27 +161,22 @@ def insert_events(
     those this workflow did not have yet (a repeated id keeps its first occurrence)."""
     if not rows:
         return {}
-    dialect = conn.dialect.name
-    if dialect == "postgresql":
-        statement: Any = postgresql.insert(events)
-    elif dialect == "sqlite":
-        statement = sqlite.insert(events)
-    else:
-        raise StoreError(f"workflows need a SQLite or PostgreSQL store, not {dialect}")
-    values = [
-        {
-            "workflow": workflow,
-            "event_id": event_id,
-            "type": type_,
-            "data": data,
-            "received_at": now,
-        }
-        for event_id, type_, data in rows
-    ]
-    statement = statement.values(values).on_conflict_do_nothing(
-        index_elements=["workflow", "event_id"]
+    statement = _EVENTS_INSERT.get(conn.dialect.name)
+    if statement is None:
+        raise StoreError(f"workflows need a SQLite or PostgreSQL store, not {conn.dialect.name}")
+    inserted = conn.execute(
+        statement,
+        [
+            {
+                "workflow": workflow,
+                "event_id": event_id,
+                "type": type_,
+                "data": data,
+                "received_at": now,
+            }
+            for event_id, type_, data in rows
+        ],
     )
-    inserted = conn.execute(statement.returning(events.c.id, events.c.event_id))
     return {str(event_id): int(row_id) for row_id, event_id in inserted}
 
 
@@ -161,22 +190,20 @@ def create_runs(
     """Queued runs for ``(event row id, context)`` pairs; ``event row id -> run id``."""
     if not runs:
         return {}
-    values = [
-        {
-            "workflow": workflow,
-            "event_row_id": row_id,
-            "status": "queued",
-            "definition": definition,
-            "context": context,
-            "attempts": 0,
-            "created_at": now,
-        }
-        for row_id, context in runs
-    ]
     inserted = conn.execute(
-        sa.insert(workflow_runs)
-        .values(values)
-        .returning(workflow_runs.c.id, workflow_runs.c.event_row_id)
+        _RUNS_INSERT,
+        [
+            {
+                "workflow": workflow,
+                "event_row_id": row_id,
+                "status": "queued",
+                "definition": definition,
+                "context": context,
+                "attempts": 0,
+                "created_at": now,
+            }
+            for row_id, context in runs
+        ],
     )
     return {int(row_id): int(run_id) for run_id, row_id in inserted}
 
@@ -186,10 +213,7 @@ def hand_runs_to_jobs(conn: Connection, owners: dict[int, int]) -> None:
     if not owners:
         return
     conn.execute(
-        sa.update(workflow_runs)
-        .where(workflow_runs.c.id == sa.bindparam("run"))
-        .values(job_id=sa.bindparam("job")),
-        [{"run": run_id, "job": job_id} for run_id, job_id in owners.items()],
+        _RUN_OWNER_UPDATE, [{"run": run_id, "job": job_id} for run_id, job_id in owners.items()]
     )
 
 
@@ -254,26 +278,48 @@ def save_progress_in(
     """
     if steps:
         conn.execute(
-            sa.insert(workflow_steps),
+            _STEPS_INSERT,
             [{**step, "run_id": run_id, "error": _clip(step.get("error"))} for step in steps],
         )
-    values: dict[str, Any] = {
-        "context": context,
-        "attempts": workflow_runs.c.attempts + 1,
-        "started_at": sa.func.coalesce(workflow_runs.c.started_at, started_at),
-    }
-    if steps:
-        values["current_step"] = steps[-1]["path"]
+    params: dict[str, Any] = {"p_run": run_id, "p_context": context, "p_started": started_at}
     if finish is not None:
         status, error, step = finish
+        params.update(
+            p_status=status,
+            p_error=_clip(error),
+            p_step=step,
+            p_finished=finished_at or started_at,
+        )
+    elif steps:
+        params["p_step"] = steps[-1]["path"]
+    conn.execute(_progress_update(bool(steps), finish is not None), params)
+
+
+_STEPS_INSERT = sa.insert(workflow_steps)
+
+
+@functools.cache
+def _progress_update(with_steps: bool, finishing: bool) -> sa.Update:
+    """The run update of :func:`save_progress_in`, built once per shape (SQLAlchemy then
+    finds its compiled form by identity instead of rebuilding and hashing it per run)."""
+    runs = workflow_runs.c
+    values: dict[str, Any] = {
+        "context": sa.bindparam("p_context", type_=runs.context.type),
+        "attempts": runs.attempts + 1,
+        "started_at": sa.func.coalesce(
+            runs.started_at, sa.bindparam("p_started", type_=runs.started_at.type)
+        ),
+    }
+    if with_steps or finishing:
+        values["current_step"] = sa.bindparam("p_step", type_=runs.current_step.type)
+    if finishing:
         values.update(
-            status=status,
-            error=_clip(error),
-            current_step=step,
-            finished_at=finished_at or started_at,
+            status=sa.bindparam("p_status", type_=runs.status.type),
+            error=sa.bindparam("p_error", type_=runs.error.type),
+            finished_at=sa.bindparam("p_finished", type_=runs.finished_at.type),
             wake_at=None,
         )
-    conn.execute(sa.update(workflow_runs).where(workflow_runs.c.id == run_id).values(**values))
+    return sa.update(workflow_runs).where(runs.id == sa.bindparam("p_run")).values(**values)
 
 
 def _clip(text: str | None) -> str | None:
@@ -309,6 +355,16 @@ def _runs_query() -> sa.Select[Any]:
     )
 
 
+_RUN_TO_WORK = sa.select(
+    workflow_runs.c.id,
+    workflow_runs.c.workflow,
+    workflow_runs.c.status,
+    workflow_runs.c.job_id,
+    workflow_runs.c.context,
+    sa.cast(workflow_runs.c.definition, sa.Text).label("definition"),
+).where(workflow_runs.c.id == sa.bindparam("p_run"))
+
+
 # -- own transactions -----------------------------------------------------------------------------
 
 
@@ -322,6 +378,17 @@ class WorkflowStore:
         with self.engine.connect() as conn:
             row = conn.execute(_runs_query().where(workflow_runs.c.id == run_id)).one_or_none()
         return None if row is None else _run(row)
+
+    def run_to_work(self, run_id: int) -> RunToWork | None:
+        """The run as a worker needs it; lighter than :meth:`get_run` (no job join, no
+        parsing of the definition)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(_RUN_TO_WORK, {"p_run": run_id}).one_or_none()
+        if row is None:
+            return None
+        return RunToWork(
+            row.id, row.workflow, row.status, row.job_id, dict(row.context or {}), row.definition
+        )
 
     def get_event(self, row_id: int) -> EventRecord | None:
         with self.engine.connect() as conn:

@@ -39,6 +39,26 @@ from cauce.store.store import utcnow
 
 _ACTIVE = jobs.c.status.in_(ACTIVE_STATUSES)
 
+# Statements of the hot paths, built once: SQLAlchemy finds their compiled form by
+# identity instead of rebuilding and hashing a new statement for every job.
+_COMPLETE = (
+    sa.update(jobs)
+    .where(
+        jobs.c.id == sa.bindparam("p_id"),
+        jobs.c.owner == sa.bindparam("p_owner"),
+        jobs.c.status == "running",
+    )
+    .values(
+        status="succeeded",
+        result=sa.bindparam("p_result", type_=jobs.c.result.type),
+        finished_at=sa.bindparam("p_at", type_=jobs.c.finished_at.type),
+        lease_expires_at=None,
+    )
+)
+_INSERT_RETURNING_KEY = sa.insert(jobs).returning(
+    jobs.c.id, jobs.c.dedupe_key, sort_by_parameter_order=True
+)
+
 
 class JobQueue:
     """Job rows in the store's database (``JobQueue(store.engine)``); safe across threads
@@ -163,9 +183,7 @@ class JobQueue:
             }
             for key, payload in jobs_by_key.items()
         ]
-        inserted = conn.execute(
-            sa.insert(jobs).values(rows).returning(jobs.c.id, jobs.c.dedupe_key)
-        )
+        inserted = conn.execute(_INSERT_RETURNING_KEY, rows)
         return {str(key): int(job_id) for job_id, key in inserted}
 
     # -- consuming ---------------------------------------------------------------------
@@ -301,14 +319,8 @@ class JobQueue:
         """:meth:`complete` inside the caller's transaction, so that a handler's last write
         and the end of its job are committed together (or not at all)."""
         done = conn.execute(
-            sa.update(jobs)
-            .where(jobs.c.id == job_id, jobs.c.owner == worker_id, jobs.c.status == "running")
-            .values(
-                status="succeeded",
-                result=result,
-                finished_at=self._clock(),
-                lease_expires_at=None,
-            )
+            _COMPLETE,
+            {"p_id": job_id, "p_owner": worker_id, "p_result": result, "p_at": self._clock()},
         )
         return done.rowcount == 1
 

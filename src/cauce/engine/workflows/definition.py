@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -190,7 +191,28 @@ class DefinitionCache:
     def __init__(self, size: int = 64) -> None:
         self._size = size
         self._items: dict[str, CompiledWorkflow] = {}
+        self._stored: dict[tuple[str, str], CompiledWorkflow] = {}
         self._lock = threading.Lock()
+
+    def get_stored(
+        self, name: str, text: str, prepare: Callable[[dict[str, Any]], dict[str, Any]]
+    ) -> CompiledWorkflow:
+        """The compiled form of a definition as a run stores it (JSON text).
+
+        Thousands of runs store the same text: it is looked up as it is, and parsed,
+        ``prepare``-d (secrets put back) and compiled only the first time.
+        """
+        key = (name, text)
+        with self._lock:
+            found = self._stored.get(key)
+        if found is not None:
+            return found
+        compiled = self.get(name, prepare(json.loads(text)))
+        with self._lock:
+            if len(self._stored) >= self._size:
+                self._stored.pop(next(iter(self._stored)))
+            self._stored[key] = compiled
+        return compiled
 
     def get(self, name: str, definition: dict[str, Any] | WorkflowConfig) -> CompiledWorkflow:
         raw = (

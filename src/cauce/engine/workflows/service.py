@@ -195,7 +195,7 @@ class WorkflowService:
     def handle_job(self, job: Job, ctx: JobContext) -> dict[str, Any]:
         """Job handler for kind ``workflow``: run (or resume) the run named in the payload."""
         run_id = int(job.payload["run_id"])
-        run = self.runs_store.get_run(run_id)
+        run = self.runs_store.run_to_work(run_id)
         if run is None:
             return {"run_id": run_id, "skipped": "the run no longer exists"}
         if run.status in FINAL_RUN_STATUSES:
@@ -206,8 +206,10 @@ class WorkflowService:
         recorder = _BufferedRecorder()
         state = RunState.from_json(run.context)
         try:
-            workflow = self.definitions.get(
-                run.workflow, self._runnable(run.workflow, run.definition)
+            workflow = self.definitions.get_stored(
+                run.workflow,
+                run.definition_text,
+                lambda stored: self._runnable(run.workflow, stored),
             )
             runtime = WorkflowRuntime(
                 workflow,
