@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
@@ -38,7 +38,7 @@ from cauce.store.database import write_transaction
 
 log = logging.getLogger(__name__)
 
-K = TypeVar("K", bound=Hashable)
+K = TypeVar("K")  # hashable: writes are grouped by it
 I = TypeVar("I")  # noqa: E741 - the item type, as in "key, item, result"
 R = TypeVar("R")
 

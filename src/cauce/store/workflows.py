@@ -19,6 +19,7 @@ methods open their own.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -262,37 +263,49 @@ def hand_run_to_job(
     conn.execute(sa.update(workflow_runs).where(workflow_runs.c.id == run_id).values(**values))
 
 
-def save_progress_in(
-    conn: Connection,
-    run_id: int,
-    steps: list[dict[str, Any]],
-    context: dict[str, Any],
-    *,
-    started_at: datetime,
-    finished_at: datetime | None = None,
-    finish: tuple[str, str | None, str | None] | None = None,
-) -> None:
-    """Keep a job's step attempts and the run's context (one ``executemany`` and one update).
+@dataclass(frozen=True, slots=True)
+class RunProgress:
+    """A run's step attempts and context to keep; ``finish`` = ``(status, error, step)``
+    ends the run in the same statement."""
 
-    ``finish`` = ``(status, error, step)`` ends the run in the same statement.
-    """
+    run_id: int
+    steps: list[dict[str, Any]]
+    context: dict[str, Any]
+    started_at: datetime
+    finished_at: datetime | None = None
+    finish: tuple[str, str | None, str | None] | None = None
+
+
+def save_progress_in(conn: Connection, progress: Sequence[RunProgress]) -> None:
+    """Keep the step attempts and contexts of several runs: one ``executemany`` for all
+    the steps, one per shape of run update (ended or not, with steps or not)."""
+    steps = [
+        {**step, "run_id": run.run_id, "error": _clip(step.get("error"))}
+        for run in progress
+        for step in run.steps
+    ]
     if steps:
-        conn.execute(
-            _STEPS_INSERT,
-            [{**step, "run_id": run_id, "error": _clip(step.get("error"))} for step in steps],
-        )
-    params: dict[str, Any] = {"p_run": run_id, "p_context": context, "p_started": started_at}
-    if finish is not None:
-        status, error, step = finish
-        params.update(
-            p_status=status,
-            p_error=_clip(error),
-            p_step=step,
-            p_finished=finished_at or started_at,
-        )
-    elif steps:
-        params["p_step"] = steps[-1]["path"]
-    conn.execute(_progress_update(bool(steps), finish is not None), params)
+        conn.execute(_STEPS_INSERT, steps)
+    updates: dict[tuple[bool, bool], list[dict[str, Any]]] = {}
+    for run in progress:
+        params: dict[str, Any] = {
+            "p_run": run.run_id,
+            "p_context": run.context,
+            "p_started": run.started_at,
+        }
+        if run.finish is not None:
+            status, error, step = run.finish
+            params.update(
+                p_status=status,
+                p_error=_clip(error),
+                p_step=step,
+                p_finished=run.finished_at or run.started_at,
+            )
+        elif run.steps:
+            params["p_step"] = run.steps[-1]["path"]
+        updates.setdefault((bool(run.steps), run.finish is not None), []).append(params)
+    for (with_steps, finishing), rows in updates.items():
+        conn.execute(_progress_update(with_steps, finishing), rows)
 
 
 _STEPS_INSERT = sa.insert(workflow_steps)

@@ -26,7 +26,7 @@ from cauce.engine.jobs.job import (
     JobStatus,
     LeaseLost,
 )
-from cauce.engine.jobs.lease import JobContext
+from cauce.engine.jobs.lease import BatchWriter, JobContext
 from cauce.engine.jobs.queue import JobQueue
 from cauce.engine.jobs.scheduler import (
     SYNC_JOB_KIND,
@@ -41,6 +41,7 @@ __all__ = [
     "FINAL_STATUSES",
     "JOB_STATUSES",
     "SYNC_JOB_KIND",
+    "BatchWriter",
     "Job",
     "JobContext",
     "JobHandler",

@@ -30,7 +30,7 @@ from typing import Any
 
 from cauce.engine.jobs.backoff import retry_delay
 from cauce.engine.jobs.job import Job, JobInterrupted, LeaseLost
-from cauce.engine.jobs.lease import Finish, JobContext, LeaseKeeper, finish_all
+from cauce.engine.jobs.lease import BatchWriter, Finish, JobContext, LeaseKeeper, finish_all
 from cauce.engine.jobs.queue import JobQueue
 from cauce.errors import CauceError, JobError, RetryableError
 from cauce.store.group_commit import GroupCommit
@@ -85,7 +85,7 @@ class LocalExecutor:
         self._slots = threading.Condition()
         self._busy = 0
         self._typical_seconds = 0.0
-        self._finisher: GroupCommit[None, Finish, bool] | None = None
+        self._finisher: GroupCommit[BatchWriter[Any], Finish, bool] | None = None
         self._rng = random.Random()
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -146,7 +146,9 @@ class LocalExecutor:
         return not busy
 
     def _release_after(
-        self, threads: list[threading.Thread], finisher: GroupCommit[None, Finish, bool] | None
+        self,
+        threads: list[threading.Thread],
+        finisher: GroupCommit[BatchWriter[Any], Finish, bool] | None,
     ) -> None:
         for thread in threads:
             thread.join()

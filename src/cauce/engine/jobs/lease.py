@@ -15,7 +15,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.engine import Connection
 
@@ -37,7 +37,7 @@ class JobContext:
         worker_id: str,
         lease_seconds: float,
         stop_event: threading.Event,
-        finisher: GroupCommit[None, Finish, bool] | None = None,
+        finisher: GroupCommit[BatchWriter[Any], Finish, bool] | None = None,
     ) -> None:
         self.job = job
         self._finisher = finisher
@@ -95,9 +95,17 @@ class JobContext:
         with other jobs finishing at the same moment (group commit); this call
         returns once it is committed.
         """
+        self.finish_with(_EACH_ON_ITS_OWN, write, result)
+
+    def finish_with(
+        self, writer: BatchWriter[Any], item: Any, result: dict[str, Any] | None
+    ) -> None:
+        """:meth:`finish` with a last write that ``writer`` can make for many jobs at once:
+        jobs finishing together are then ended with one statement, and their writes
+        made with one ``writer.write_many`` call, in one transaction."""
         self.completed = True
         try:
-            kept = self._commit_finish((self, write, result))
+            kept = self._commit_finish(writer, (self, item, result))
         except BaseException:
             self.completed = False
             raise
@@ -106,33 +114,58 @@ class JobContext:
             self._lost = True
             raise LeaseLost(self.job.id, self.worker_id)
 
-    def _commit_finish(self, finish: Finish) -> bool:
+    def _commit_finish(self, writer: BatchWriter[Any], finish: Finish) -> bool:
         if self._finisher is not None:
             try:
-                return self._finisher.submit(None, finish).result()
+                return self._finisher.submit(writer, finish).result()
             except CommitterStopped:
                 pass  # the executor is stopping: commit alone
         with write_transaction(self._queue.engine) as conn:
-            [kept] = finish_all(conn, None, [finish])
+            [kept] = finish_all(conn, writer, [finish])
         return kept
 
-    def _finish_in(
-        self, conn: Connection, write: Callable[[Connection], None], result: dict[str, Any] | None
-    ) -> bool:
-        if not self._queue.complete_in(conn, self.job.id, self.worker_id, result):
-            return False
-        write(conn)
-        return True
+
+T_contra = TypeVar("T_contra", contravariant=True)
 
 
-Finish = tuple[JobContext, Callable[[Connection], None], dict[str, Any] | None]
-"""A job's context, the handler's last write and the job's result (:meth:`JobContext.finish`)."""
+class BatchWriter(Protocol[T_contra]):
+    """Makes the last writes of several jobs in one go (see :meth:`JobContext.finish_with`).
+
+    Compared by identity: use one long-lived writer per kind of write.
+    """
+
+    def write_many(self, conn: Connection, items: Sequence[T_contra]) -> None: ...
 
 
-def finish_all(conn: Connection, _key: None, finishes: Sequence[Finish]) -> list[bool]:
-    """Write each finish whose job is still held; True for those kept (a group commit's
-    ``apply``)."""
-    return [context._finish_in(conn, write, result) for context, write, result in finishes]
+class _EachOnItsOwn:
+    """The writer behind :meth:`JobContext.finish`: each item is a ``write(conn)`` callable."""
+
+    def write_many(self, conn: Connection, items: Sequence[Callable[[Connection], None]]) -> None:
+        for write in items:
+            write(conn)
+
+
+_EACH_ON_ITS_OWN = _EachOnItsOwn()
+
+Finish = tuple[JobContext, Any, dict[str, Any] | None]
+"""A job's context, the item its writer will write, and the job's result."""
+
+
+def finish_all(
+    conn: Connection, writer: BatchWriter[Any], finishes: Sequence[Finish]
+) -> list[bool]:
+    """End the jobs still held by their workers and write their items; True for those kept
+    (a group commit's ``apply``, the writer being the group's key)."""
+    kept: set[int] = set()
+    by_worker: dict[tuple[JobQueue, str], dict[int, dict[str, Any] | None]] = {}
+    for context, _item, result in finishes:
+        by_worker.setdefault((context._queue, context.worker_id), {})[context.job.id] = result
+    for (queue, worker_id), results in by_worker.items():
+        kept |= queue.complete_many_in(conn, worker_id, results)
+    items = [item for context, item, _result in finishes if context.job.id in kept]
+    if items:
+        writer.write_many(conn, items)
+    return [context.job.id in kept for context, _item, _result in finishes]
 
 
 class LeaseKeeper:

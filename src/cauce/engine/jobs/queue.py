@@ -55,6 +55,25 @@ _COMPLETE = (
         lease_expires_at=None,
     )
 )
+_COMPLETE_MANY = (
+    sa.update(jobs)
+    .where(
+        jobs.c.id.in_(sa.bindparam("p_ids", expanding=True)),
+        jobs.c.owner == sa.bindparam("p_owner"),
+        jobs.c.status == "running",
+    )
+    .values(
+        status="succeeded",
+        finished_at=sa.bindparam("p_at", type_=jobs.c.finished_at.type),
+        lease_expires_at=None,
+    )
+    .returning(jobs.c.id)
+)
+_SET_RESULT = (
+    sa.update(jobs)
+    .where(jobs.c.id == sa.bindparam("p_id"))
+    .values(result=sa.bindparam("p_result", type_=jobs.c.result.type))
+)
 _INSERT_RETURNING_KEY = sa.insert(jobs).returning(
     jobs.c.id, jobs.c.dedupe_key, sort_by_parameter_order=True
 )
@@ -312,6 +331,24 @@ class JobQueue:
         """Mark the job succeeded; False (and no change) when the worker lost it."""
         with write_transaction(self.engine) as conn:
             return self.complete_in(conn, job_id, worker_id, result)
+
+    def complete_many_in(
+        self, conn: Connection, worker_id: str, results: Mapping[int, dict[str, Any] | None]
+    ) -> set[int]:
+        """:meth:`complete_in` for several jobs of one worker (``job id -> result``), with two
+        statements in all; returns the ids of the jobs the worker still held (the others
+        are left as they are)."""
+        if not results:
+            return set()
+        ended = conn.execute(
+            _COMPLETE_MANY, {"p_ids": list(results), "p_owner": worker_id, "p_at": self._clock()}
+        )
+        kept = {int(job_id) for (job_id,) in ended}
+        if kept:
+            conn.execute(
+                _SET_RESULT, [{"p_id": job_id, "p_result": results[job_id]} for job_id in kept]
+            )
+        return kept
 
     def complete_in(
         self, conn: Connection, job_id: int, worker_id: str, result: dict[str, Any] | None

@@ -18,7 +18,7 @@ import difflib
 import json
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -62,6 +62,7 @@ from cauce.store.database import write_transaction
 from cauce.store.store import Store
 from cauce.store.workflows import (
     FINAL_RUN_STATUSES,
+    RunProgress,
     WorkflowRunRecord,
     WorkflowStepRecord,
     WorkflowStore,
@@ -128,6 +129,53 @@ class _BufferedRecorder:
         )
 
 
+@dataclass(frozen=True)
+class _RunEnd:
+    """What a run's job leaves behind: its progress, and for a waiting run the job that
+    resumes it."""
+
+    progress: RunProgress
+    job_id: int
+    outcome: RunOutcome
+    now: datetime
+
+
+class _RunWriter:
+    """Saves the runs that end their jobs at the same moment together (a
+    :class:`~cauce.engine.jobs.BatchWriter`): one statement for all their step attempts,
+    one for their run rows, whatever their number."""
+
+    def __init__(self, queue: JobQueue) -> None:
+        self.queue = queue
+
+    def write_many(self, conn: Connection, items: Sequence[_RunEnd]) -> None:
+        save_progress_in(conn, [item.progress for item in items])
+        for item in items:
+            if item.outcome.status == "waiting":
+                self._resume_later(conn, item)
+
+    def _resume_later(self, conn: Connection, item: _RunEnd) -> None:
+        run_id, outcome = item.progress.run_id, item.outcome
+        wake_at = outcome.wake_at or item.now
+        job_id, _ = self.queue.enqueue_in(
+            conn,
+            WORKFLOW_JOB,
+            {"run_id": run_id},
+            dedupe_key=f"{run_dedupe_key(run_id)}:after:{item.job_id}",
+            run_after=wake_at,
+            max_attempts=RUN_JOB_ATTEMPTS,
+        )
+        hand_run_to_job(
+            conn,
+            run_id,
+            job_id,
+            status="waiting",
+            wake_at=wake_at,
+            error=outcome.error,
+            current_step=outcome.step,
+        )
+
+
 class WorkflowService:
     def __init__(
         self,
@@ -145,6 +193,7 @@ class WorkflowService:
         self.runs_store = WorkflowStore(store.engine)
         self.actions = ActionPool(config, registry, base_dir)
         self.definitions = DefinitionCache()
+        self._run_writer = _RunWriter(queue)
         self._current: dict[str, dict[str, Any]] = {}
         self.clock = clock
 
@@ -248,46 +297,28 @@ class WorkflowService:
         result: dict[str, Any],
     ) -> None:
         """The run's new state, its step attempts, what comes next and the end of this job,
-        in one transaction (an interrupted run's job is handed back by the executor)."""
+        in one transaction, shared with the other runs ending at the same moment (an
+        interrupted run's job is handed back by the executor)."""
         now = self.clock()
         final = outcome.status not in ("waiting", "interrupted")
-
-        def write(conn: Connection) -> None:
-            save_progress_in(
-                conn,
+        end = _RunEnd(
+            RunProgress(
                 run_id,
                 recorder.pending,
                 state.to_json(),
-                started_at=started,
-                finished_at=now,
-                finish=(outcome.status, outcome.error, outcome.step) if final else None,
-            )
-            if outcome.status != "waiting":
-                return
-            wake_at = outcome.wake_at or now
-            job_id, _ = self.queue.enqueue_in(
-                conn,
-                WORKFLOW_JOB,
-                {"run_id": run_id},
-                dedupe_key=f"{run_dedupe_key(run_id)}:after:{job.id}",
-                run_after=wake_at,
-                max_attempts=RUN_JOB_ATTEMPTS,
-            )
-            hand_run_to_job(
-                conn,
-                run_id,
-                job_id,
-                status="waiting",
-                wake_at=wake_at,
-                error=outcome.error,
-                current_step=outcome.step,
-            )
-
+                started,
+                now,
+                (outcome.status, outcome.error, outcome.step) if final else None,
+            ),
+            job.id,
+            outcome,
+            now,
+        )
         if outcome.status == "interrupted":
             with write_transaction(self.store.engine) as conn:
-                write(conn)
+                self._run_writer.write_many(conn, [end])
         else:
-            ctx.finish(write, result)
+            ctx.finish_with(self._run_writer, end, result)
 
     def test(self, name: str, event: Event, *, dry_run: bool = False) -> TestResult:
         """Run a workflow's steps now on ``event``, recording nothing in the store.
