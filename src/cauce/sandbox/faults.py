@@ -67,7 +67,12 @@ class Faults:
             return self._rng.random(), self._rng.random()
 
     def take_429(self) -> bool:
-        """Use up one request of a 429 burst; False when no burst is pending."""
+        """Use up one request of a 429 burst; False when no burst is pending.
+
+        Without a burst (the usual case) this answers without taking the lock.
+        """
+        if self.burst_429 <= 0:
+            return False
         with self._lock:
             if self.burst_429 <= 0:
                 return False

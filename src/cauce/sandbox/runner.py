@@ -20,10 +20,9 @@ from dataclasses import dataclass
 from types import ModuleType, TracebackType
 from typing import Any
 
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, Router
 from starlette.types import ASGIApp
 
 from cauce.sandbox.faults import Faults
@@ -131,7 +130,10 @@ class Sandbox:
                 continue
             self.apps[provider.name] = app
             routes.append(Mount(f"/{provider.name}", app=app))
-        self.app: ASGIApp = Starlette(routes=routes)
+        # A bare router: it only picks the emulator by prefix. Each emulator is a full app
+        # with its own error handling, so the error and exception middleware of a
+        # Starlette app around them would only add two layers to every request.
+        self.app: ASGIApp = Router(routes=routes)
 
     # -- serving -------------------------------------------------------------------
     def start(self, port: int = 0, host: str = "127.0.0.1") -> Sandbox:

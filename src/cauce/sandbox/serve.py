@@ -27,8 +27,16 @@ class ThreadedServer:
     def __init__(self, app: ASGIApp, port: int = 0, host: str = "127.0.0.1") -> None:
         self.host = host
         self.port = port or free_port()
+        # Nothing served here sits behind a proxy, so uvicorn's X-Forwarded-* handling
+        # (a middleware on every request) is off.
         config = uvicorn.Config(
-            app, host=host, port=self.port, log_level="warning", access_log=False, lifespan="off"
+            app,
+            host=host,
+            port=self.port,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            proxy_headers=False,
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(

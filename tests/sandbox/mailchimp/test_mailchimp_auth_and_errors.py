@@ -101,3 +101,30 @@ def test_non_numeric_count_is_an_invalid_resource_naming_the_field(sandbox: Sand
     response = sandbox.api.get(f"/lists/{MAILCHIMP_LIST_ID}/members", params={"count": "lots"})
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "count"
+
+
+def test_nan_and_infinity_in_a_body_are_json_parse_errors(sandbox: Sandbox) -> None:
+    # Python's parser takes them, JSON does not; the member would not render back as JSON.
+    for literal in (b"NaN", b"Infinity", b"-Infinity"):
+        response = sandbox.api.put(
+            f"/lists/{MAILCHIMP_LIST_ID}/members/lucia@example.org",
+            content=b'{"email_address": "lucia@example.org", "location": {"latitude": '
+            + literal
+            + b"}}",
+            headers={"Content-Type": "application/json"},
+        )
+        assert response.status_code == 400
+        assert response.json()["title"] == "JSON Parse Error"
+
+
+def test_wrong_method_on_a_member_path_is_method_not_allowed(sandbox: Sandbox) -> None:
+    response = sandbox.api.put(f"/lists/{MAILCHIMP_LIST_ID}/members", json={})
+    assert response.status_code == 405
+    assert response.headers["content-type"] == "application/problem+json; charset=utf-8"
+    assert "GET" in response.headers["allow"].split(", ")
+
+
+def test_a_missing_key_is_reported_before_a_malformed_path_parameter(sandbox: Sandbox) -> None:
+    response = httpx.get(f"{sandbox.url}/3.0/lists/{MAILCHIMP_LIST_ID}/merge-fields/not-a-number")
+    assert response.status_code == 401
+    assert response.json()["title"] == "API Key Missing"

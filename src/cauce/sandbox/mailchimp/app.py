@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -86,10 +86,12 @@ def create_app(
     app.state.request_log = log
     app.state.mailchimp_settings = config
 
-    api = APIRouter(prefix="/3.0", dependencies=[Depends(require_auth)])
-    for router in (lists_router, members_router, segments_router, reports_router, ecommerce_router):
-        api.include_router(router)
-    app.include_router(api)
+    # Each resource router is included straight into the app: FastAPI matches a path
+    # against an included router once to choose it and once more to handle it, so a
+    # router nested in another one costs a third and fourth pass over its routes.
+    # Members come first as the busiest (their paths overlap no other router's).
+    for router in (members_router, lists_router, segments_router, reports_router, ecommerce_router):
+        app.include_router(router, prefix="/3.0", dependencies=[Depends(require_auth)])
     app.include_router(admin_router(faults, log, state.dump, state.reset, extra=admin_extra()))
 
     app.add_exception_handler(Problem, handle_problem)

@@ -19,7 +19,6 @@ import base64
 import binascii
 import json
 from collections import Counter
-from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from fastapi import Request
@@ -44,12 +43,13 @@ def _invalid() -> Problem:
     )
 
 
-def extract_credential(
-    headers: Mapping[str, str], query: Mapping[str, str], method: str
-) -> tuple[str, str]:
-    """Return (scheme, secret) from the request; raise a 401 problem when absent or conflicting."""
+def extract_credential(request: Request) -> tuple[str, str]:
+    """Return (scheme, secret) from the request; raise a 401 problem when absent or conflicting.
+
+    The query string is parsed only for a GET, the one method that may carry ``?apikey=``.
+    """
     found: list[tuple[str, str]] = []
-    header = headers.get("authorization", "").strip()
+    header = request.headers.get("authorization", "").strip()
     if header:
         scheme, _, value = header.partition(" ")
         scheme = scheme.lower()
@@ -66,8 +66,8 @@ def extract_credential(
             found.append(("bearer", value))
         else:
             raise _invalid()
-    if method == "GET" and query.get("apikey"):
-        found.append(("key", query["apikey"]))
+    if request.method == "GET" and (key := request.query_params.get("apikey")):
+        found.append(("key", key))
     if not found or not found[0][1]:
         raise _missing()
     if len({secret for _, secret in found}) > 1:
@@ -83,10 +83,10 @@ def check_credential(scheme: str, secret: str, api_key: str, oauth_token: str) -
     raise _invalid()
 
 
-def require_auth(request: Request) -> None:
+async def require_auth(request: Request) -> None:
     """Route dependency: every ``/3.0`` endpoint needs a valid credential."""
     settings = request.app.state.mailchimp_settings
-    scheme, secret = extract_credential(request.headers, request.query_params, request.method)
+    scheme, secret = extract_credential(request)
     check_credential(scheme, secret, settings["api_key"], settings["oauth_token"])
 
 
@@ -122,9 +122,8 @@ class ConnectionLimitMiddleware:
     @staticmethod
     def _key(scope: Scope) -> str | None:
         """The secret the limit is counted against (the key, whatever the Basic username)."""
-        request = Request(scope)
         try:
-            return extract_credential(request.headers, request.query_params, request.method)[1]
+            return extract_credential(Request(scope))[1]
         except Problem:
             return None
 

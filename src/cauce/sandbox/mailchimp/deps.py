@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 from fastapi import Depends, Request
 
@@ -11,18 +11,26 @@ from cauce.sandbox.mailchimp.problems import Problem
 from cauce.sandbox.mailchimp.state import MailchimpState
 
 
-def get_state(request: Request) -> MailchimpState:
+async def get_state(request: Request) -> MailchimpState:
     state: MailchimpState = request.app.state.sandbox
     return state
 
 
+def _not_json(constant: str) -> NoReturn:
+    raise ValueError(f"{constant} is not JSON")
+
+
 async def json_body(request: Request) -> dict[str, Any]:
-    """The request body as a JSON object; Mailchimp's "JSON Parse Error" otherwise."""
+    """The request body as a JSON object; Mailchimp's "JSON Parse Error" otherwise.
+
+    ``NaN`` and ``Infinity``, which Python's parser accepts but JSON does not, are
+    parse errors too: the responses are rendered with ``json.dumps(allow_nan=False)``.
+    """
     raw = await request.body()
     if not raw.strip():
         return {}
     try:
-        data = json.loads(raw)
+        data = json.loads(raw, parse_constant=_not_json)
     except ValueError:
         raise Problem(
             400, "JSON Parse Error", "We encountered an unspecified JSON parsing error."

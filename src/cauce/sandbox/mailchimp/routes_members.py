@@ -1,4 +1,12 @@
-"""``/lists/{list_id}/members``: list, read, create, upsert, update, archive, erase, tags."""
+"""``/lists/{list_id}/members``: list, read, create, upsert, update, archive, erase, tags.
+
+Handlers of one member are ``async``: they only touch the in-memory state, so
+running them on the event loop spares the hop to the thread pool (and back)
+that a plain ``def`` costs on every request. They answer with a
+:class:`JSONResponse` of the already plain body, so FastAPI does not validate
+and re-encode it against the ``dict`` return type. The member listing, which
+renders up to 1000 members, stays in the thread pool.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +20,7 @@ from fastapi.responses import JSONResponse
 from cauce.sandbox.mailchimp.audience import Audience
 from cauce.sandbox.mailchimp.deps import Body, State, flag
 from cauce.sandbox.mailchimp.model import ALL_STATUSES, Member, iso, parse_time
-from cauce.sandbox.mailchimp.paging import json_page, page_bounds, shaped
+from cauce.sandbox.mailchimp.paging import json_page, page_bounds
 from cauce.sandbox.mailchimp.problems import invalid
 from cauce.sandbox.mailchimp.render import member_json
 
@@ -107,65 +115,70 @@ def list_members(list_id: str, request: Request, state: State) -> JSONResponse:
 
 
 @router.get("/lists/{list_id}/members/{subscriber_hash}")
-def get_member(
+async def get_member(
     list_id: str, subscriber_hash: str, request: Request, state: State
-) -> dict[str, Any]:
+) -> JSONResponse:
     with state.lock:
         audience = state.audience(list_id)
         body = member_json(audience.get(subscriber_hash), audience)
-    return shaped(request, body)
+    return json_page(request, body)
 
 
 @router.post("/lists/{list_id}/members")
-def create_member(list_id: str, request: Request, state: State, payload: Body) -> dict[str, Any]:
+async def create_member(
+    list_id: str, request: Request, state: State, payload: Body
+) -> JSONResponse:
     with state.lock:
         audience = state.audience(list_id)
         member = audience.create(payload, skip_merge=flag(request, "skip_merge_validation"))
-        return member_json(member, audience)
+        body = member_json(member, audience)
+    return JSONResponse(body)
 
 
 @router.put("/lists/{list_id}/members/{subscriber_hash}")
-def upsert_member(
+async def upsert_member(
     list_id: str, subscriber_hash: str, request: Request, state: State, payload: Body
-) -> dict[str, Any]:
+) -> JSONResponse:
     with state.lock:
         audience = state.audience(list_id)
         member, _ = audience.upsert(
             subscriber_hash, payload, skip_merge=flag(request, "skip_merge_validation")
         )
-        return member_json(member, audience)
+        body = member_json(member, audience)
+    return JSONResponse(body)
 
 
 @router.patch("/lists/{list_id}/members/{subscriber_hash}")
-def update_member(
+async def update_member(
     list_id: str, subscriber_hash: str, request: Request, state: State, payload: Body
-) -> dict[str, Any]:
+) -> JSONResponse:
     with state.lock:
         audience = state.audience(list_id)
         member = audience.patch(
             subscriber_hash, payload, skip_merge=flag(request, "skip_merge_validation")
         )
-        return member_json(member, audience)
+        body = member_json(member, audience)
+    return JSONResponse(body)
 
 
 @router.delete("/lists/{list_id}/members/{subscriber_hash}", status_code=204)
-def archive_member(list_id: str, subscriber_hash: str, state: State) -> Response:
+async def archive_member(list_id: str, subscriber_hash: str, state: State) -> Response:
     with state.lock:
         state.audience(list_id).archive(subscriber_hash)
     return Response(status_code=204)
 
 
 @router.post("/lists/{list_id}/members/{subscriber_hash}/actions/delete-permanent", status_code=204)
-def delete_member_permanently(list_id: str, subscriber_hash: str, state: State) -> Response:
+async def delete_member_permanently(list_id: str, subscriber_hash: str, state: State) -> Response:
     with state.lock:
         state.audience(list_id).delete_permanent(subscriber_hash)
     return Response(status_code=204)
 
 
 @router.get("/lists/{list_id}/members/{subscriber_hash}/tags")
-def member_tags(
+async def member_tags(
     list_id: str, subscriber_hash: str, request: Request, state: State
-) -> dict[str, Any]:
+) -> JSONResponse:
     count, offset = page_bounds(request)
     with state.lock:
         audience = state.audience(list_id)
@@ -176,11 +189,13 @@ def member_tags(
             if sid in audience.segments
         ]
     body = {"tags": tags[offset : offset + count], "total_items": len(tags), "_links": []}
-    return shaped(request, body)
+    return json_page(request, body)
 
 
 @router.post("/lists/{list_id}/members/{subscriber_hash}/tags", status_code=204)
-def set_member_tags(list_id: str, subscriber_hash: str, state: State, payload: Body) -> Response:
+async def set_member_tags(
+    list_id: str, subscriber_hash: str, state: State, payload: Body
+) -> Response:
     tags = payload.get("tags")
     if not isinstance(tags, list):
         raise invalid("tags", "Schema describes array, NULL found instead")

@@ -1,9 +1,10 @@
 """The Mailchimp emulator's state: audiences, campaigns, reports, stores, webhook deliveries.
 
-One :class:`MailchimpState` per app, guarded by one re-entrant lock (route
-handlers run in a thread pool). It is seeded from a :class:`World` and can be
-reset to exactly that seeded state. Indexes are dicts (by id, by subscriber
-hash) so that single-object requests stay O(1) at 100,000 members.
+One :class:`MailchimpState` per app, guarded by one re-entrant lock (most route
+handlers run in a thread pool, those of a single member on the event loop). It is
+seeded from a :class:`World` and can be reset to exactly that seeded state. Indexes
+are dicts (by id, by subscriber hash) so that single-object requests stay O(1) at
+100,000 members.
 """
 
 from __future__ import annotations
