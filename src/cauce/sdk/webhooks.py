@@ -160,6 +160,8 @@ def verify_hubspot_v2(
 
 def hubspot_v3_uri(uri: str) -> str:
     """The URI as HubSpot signs it: the listed percent-escapes decoded."""
+    if "%" not in uri:  # the usual webhook URL: nothing to decode
+        return uri
     out = uri
     for encoded, char in _HUBSPOT_DECODE.items():
         out = out.replace(encoded, char).replace(encoded.lower(), char)

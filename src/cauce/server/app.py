@@ -62,6 +62,6 @@ def create_app(
         openapi_url=None,
     )
     api.state.cauce = state
-    api.include_router(hooks.router)
+    api.router.routes.extend(hooks.routes)
     api.include_router(health.router)
     return api

@@ -27,9 +27,16 @@ class ServerState:
         self.targets.close()
 
 
-def get_state(request: Request) -> ServerState:
+def server_state(request: Request) -> ServerState:
+    """The state :func:`cauce.server.app.create_app` attached to its app."""
     state: ServerState = request.app.state.cauce
     return state
+
+
+async def get_state(request: Request) -> ServerState:
+    """:func:`server_state` as a dependency; ``async`` so FastAPI calls it in the event
+    loop instead of handing it to a worker thread and back."""
+    return server_state(request)
 
 
 State = Annotated[ServerState, Depends(get_state)]
