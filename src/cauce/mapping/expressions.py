@@ -16,7 +16,7 @@ other template returns text. Native values are never re-parsed from text
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any
 
 from jinja2 import StrictUndefined, Template, TemplateSyntaxError, Undefined, nodes
@@ -64,6 +64,16 @@ class _Environment(ImmutableSandboxedEnvironment):
     """The sandbox, made loud: unsafe access raises instead of rendering as empty text."""
 
     intercepted_binops = frozenset({"**", "*"})
+
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        """A template's globals as one plain dict rather than Jinja's ``ChainMap``.
+
+        Every render copies them into a new context, which is several times
+        slower from a ``ChainMap``. Both environments' globals are set before any
+        template is compiled and never change, so the snapshot loses nothing;
+        template globals still take precedence.
+        """
+        return {**self.globals, **(d or {})}
 
     def unsafe_undefined(self, obj: Any, attribute: str) -> Undefined:
         raise SecurityError(f"attribute {attribute!r} of a {type(obj).__name__} value")

@@ -86,8 +86,39 @@ def event_from_context(data: Mapping[str, Any]) -> Event:
 
 
 def jsonable(value: Any) -> Any:
-    """``value`` as stored (JSON): dates as ISO text, tuples as lists, Decimals as text."""
-    return json.loads(json.dumps(value, default=_default))
+    """``value`` as stored (JSON): dates as ISO text, tuples as lists, Decimals as text.
+
+    Always a copy. Values that are JSON already (the usual step input and
+    output) are copied directly, several times faster than the round trip
+    through JSON text that converts the others.
+    """
+    try:
+        return _copy_plain(value)
+    except (_NotPlain, RecursionError):
+        return json.loads(json.dumps(value, default=_default))
+
+
+class _NotPlain(Exception):
+    """A value JSON would change (a tuple, a date, a non-text key...)."""
+
+
+_JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def _copy_plain(value: Any) -> Any:
+    kind = type(value)
+    if kind in _JSON_SCALARS:
+        return value
+    if kind is dict:
+        copy: dict[str, Any] = {}
+        for key, item in value.items():
+            if type(key) is not str:
+                raise _NotPlain
+            copy[key] = _copy_plain(item)
+        return copy
+    if kind is list:
+        return [_copy_plain(item) for item in value]
+    raise _NotPlain
 
 
 def _default(value: Any) -> Any:

@@ -16,7 +16,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 import httpx
@@ -77,6 +77,18 @@ class RecordedRequest:
     """Unix time the request left."""
 
 
+class _Sent(NamedTuple):
+    """A request as sent, not yet redacted: :attr:`HttpClient.history` redacts on reading."""
+
+    method: str
+    url: httpx.URL
+    headers: list[tuple[bytes, bytes]]
+    status: int | None
+    elapsed: float
+    attempt: int
+    sent_at: float
+
+
 class HttpClient:
     """A provider's API: base URL, auth, rate limit, retries, classification, paging.
 
@@ -113,11 +125,12 @@ class HttpClient:
         if isinstance(auth, SecretAuth):
             self.redactor.add_source(auth.secret_values)
         self.stats = ClientStats()
-        self.history: deque[RecordedRequest] = deque(maxlen=history_size)
+        self._sent: deque[_Sent] = deque(maxlen=history_size)
         self._lock = threading.Lock()
         self._sleep = sleep
+        self._root = self.base_url + "/"
         self._http = httpx.Client(
-            base_url=self.base_url + "/",
+            base_url=self._root,
             auth=auth,
             headers={"User-Agent": "cauce (+https://github.com/cauce)", **(headers or {})},
             timeout=httpx.Timeout(timeout, connect=connect_timeout or min(timeout, 10.0)),
@@ -127,6 +140,10 @@ class HttpClient:
             follow_redirects=True,
             transport=transport,
         )
+        # The client was made without cookies, so this empty jar replaces an empty jar. httpx
+        # has no public way to give a Client a jar of another class; should it rename the
+        # attribute, this line would merely be ignored.
+        self._http._cookies = _AnswerCookies()
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -145,12 +162,22 @@ class HttpClient:
         self._http.close()
 
     def _url(self, path: str) -> str:
+        """The absolute URL of ``path``.
+
+        Joined here as text, as httpx would join it with its ``base_url``; httpx
+        then parses it once, where a relative path costs it two parses (the
+        path, then the joined URL).
+        """
         if path.startswith(("http://", "https://")):
             return path
-        return path.lstrip("/")
+        return self._root + path.lstrip("/")
 
-    def _where(self, method: str, url: httpx.URL | str) -> str:
-        parsed = httpx.URL(str(url))
+    def _where(self, url: httpx.URL | str) -> str:
+        """Path and query of ``url``, redacted: how messages name a request.
+
+        Only errors, retries and debug logs show it, so it is made on demand.
+        """
+        parsed = url if isinstance(url, httpx.URL) else httpx.URL(url)
         shown = parsed.path
         if parsed.query:
             shown += "?" + parsed.query.decode()
@@ -167,16 +194,37 @@ class HttpClient:
                 self.stats.throttled += 1
             self.stats.waited += waited
 
-    def _record(self, request: httpx.Request, status: int | None, started: float, n: int) -> None:
-        self.history.append(
+    @property
+    def history(self) -> list[RecordedRequest]:
+        """The last requests (at most ``history_size``), oldest first, redacted.
+
+        Redacted when read rather than when sent: every request would pay for
+        redaction that few ever look at.
+        """
+        return [
             RecordedRequest(
-                method=request.method,
-                url=self.redactor.url(str(request.url)),
-                headers=self.redactor.headers(dict(request.headers)),
-                status=status,
-                elapsed=time.monotonic() - started,
-                attempt=n,
-                sent_at=time.time() - (time.monotonic() - started),
+                method=sent.method,
+                url=self.redactor.url(str(sent.url)),
+                headers=self.redactor.headers(httpx.Headers(sent.headers)),
+                status=sent.status,
+                elapsed=sent.elapsed,
+                attempt=sent.attempt,
+                sent_at=sent.sent_at,
+            )
+            for sent in list(self._sent)
+        ]
+
+    def _record(self, request: httpx.Request, status: int | None, started: float, n: int) -> None:
+        elapsed = time.monotonic() - started
+        self._sent.append(
+            _Sent(
+                request.method,
+                request.url,
+                request.headers.raw,
+                status,
+                elapsed,
+                n,
+                time.time() - elapsed,
             )
         )
 
@@ -275,12 +323,12 @@ class HttpClient:
             request = self._http.build_request(
                 method, self._url(path), params=params, json=json, data=data, headers=headers
             )
-            where = self._where(method, request.url)
             sent_at = time.monotonic()
             try:
                 response = self._http.send(request)
             except (httpx.UnsupportedProtocol, httpx.TooManyRedirects) as exc:
                 self._count(status=None, retry=attempt > 1, waited=waited, throttled=False)
+                where = self._where(request.url)
                 raise self._error(
                     ConnectionFailed,
                     f"{self.provider}: {method} {where} cannot be sent ({exc}); check the "
@@ -300,6 +348,7 @@ class HttpClient:
                 )
                 wait = self.retry.next_wait(attempt, started, None) if allowed else None
                 what = _describe_transport(exc)
+                where = self._where(request.url)
                 if wait is not None:
                     self._log_retry(method, where, what, wait, attempt)
                     self._pause(wait)
@@ -315,15 +364,17 @@ class HttpClient:
             if self.rate_limiter:
                 self.rate_limiter.after_response(response)
             outcome = self.classifier.classify(response)
-            logger.debug(
-                "%s %s -> %s in %.0f ms",
-                method,
-                where,
-                response.status_code,
-                (time.monotonic() - sent_at) * 1000,
-            )
+            if logger.isEnabledFor(logging.DEBUG):
+                logger.debug(
+                    "%s %s -> %s in %.0f ms",
+                    method,
+                    self._where(request.url),
+                    response.status_code,
+                    (time.monotonic() - sent_at) * 1000,
+                )
             if outcome is None:
                 return response
+            where = self._where(request.url)
             if outcome.throttled and response.status_code != 429:
                 with self._lock:
                     self.stats.throttled += 1
@@ -438,10 +489,25 @@ class HttpClient:
         if callable(records_path):
             return list(found)
         raise ConnectorError(
-            f"{self.provider}: {page.method} {self._where(page.method, page.url)} answered "
+            f"{self.provider}: {page.method} {self._where(page.url)} answered "
             f"no list at {records_path!r} (found {type(found).__name__}); check the "
             "stream's records_path"
         )
+
+
+class _AnswerCookies(httpx.Cookies):
+    """httpx's cookie jar, minus the work of reading cookies from answers that set none.
+
+    httpx hands every answer to the jar, which first copies the request into a
+    urllib look-alike (URL and every header) and the answer's headers into an
+    email message, then finds no ``Set-Cookie``. API answers seldom set
+    cookies: look for the header first.
+    """
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        headers = response.headers
+        if "set-cookie" in headers or "set-cookie2" in headers:
+            super().extract_cookies(response)
 
 
 def _describe_transport(exc: httpx.TransportError) -> str:

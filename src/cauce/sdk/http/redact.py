@@ -65,7 +65,9 @@ class Redactor:
     ) -> None:
         self._lock = threading.Lock()
         self._secrets: set[str] = set()
-        self._sources = list(sources)
+        self._sources = tuple(sources)
+        self._version = 0
+        self._ordered: tuple[int, tuple[str, ...], list[str]] | None = None
         for secret in secrets:
             self.add(secret)
 
@@ -77,28 +79,41 @@ class Redactor:
         with self._lock:
             self._secrets.add(secret)
             self._secrets.add(encoded)
+            self._version += 1
 
     def add_source(self, source: Callable[[], Iterable[str]]) -> None:
         with self._lock:
-            self._sources.append(source)
+            self._sources = (*self._sources, source)
+            self._version += 1
 
     def _all(self) -> list[str]:
+        """Every secret, longest first (so a secret that contains another is masked whole).
+
+        The sources are asked every time (a token may have been refreshed), but
+        the sorted list is rebuilt only when they answer differently or a secret
+        was added: every request is redacted several times, secrets rarely change.
+        """
+        version, sources = self._version, self._sources
+        given = tuple(s for source in sources for s in source())
+        cached = self._ordered
+        if cached is not None and cached[0] == version and cached[1] == given:
+            return cached[2]
         with self._lock:
+            version = self._version
             found = set(self._secrets)
-            sources = list(self._sources)
-        for source in sources:
-            found.update(s for s in source() if s and len(s) >= MIN_SECRET_LENGTH)
-        return sorted(found, key=len, reverse=True)
+        found.update(s for s in given if s and len(s) >= MIN_SECRET_LENGTH)
+        ordered = sorted(found, key=len, reverse=True)
+        self._ordered = (version, given, ordered)
+        return ordered
 
     def text(self, value: str) -> str:
         """``value`` with every registered secret replaced by ``***``."""
-        for secret in self._all():
-            if secret in value:
-                value = value.replace(secret, MASK)
-        return value
+        return _mask(value, self._all())
 
     def url(self, url: str) -> str:
         """A URL safe to show: sensitive query parameters and user info masked."""
+        if "?" not in url and "@" not in url:  # no query nor user info: nothing masked by name
+            return self.text(url)
         parts = urlsplit(url)
         netloc = parts.netloc
         if "@" in netloc:
@@ -112,8 +127,9 @@ class Redactor:
 
     def headers(self, headers: Mapping[str, str]) -> dict[str, str]:
         """A copy of ``headers`` with credential values masked."""
+        secrets = self._all()
         return {
-            name: MASK if is_sensitive_name(name) else self.text(value)
+            name: MASK if is_sensitive_name(name) else _mask(value, secrets)
             for name, value in headers.items()
         }
 
@@ -121,6 +137,13 @@ class Redactor:
         if not params:
             return {}
         return {k: MASK if is_sensitive_name(k) else v for k, v in params.items()}
+
+
+def _mask(value: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        if secret in value:
+            value = value.replace(secret, MASK)
+    return value
 
 
 class SecretFilter(logging.Filter):
