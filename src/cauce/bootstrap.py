@@ -24,6 +24,7 @@ from cauce.engine.workflows.triggers import (
     handle_poll_job,
 )
 from cauce.sdk.registry import Registry, default_registry
+from cauce.store.group_commit import GroupCommit
 from cauce.store.store import Store
 
 DEFAULT_LEASE_SECONDS = 30.0
@@ -44,6 +45,12 @@ class App:
     syncs: SyncService
     workflows: WorkflowService
     worker_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
+    writes: GroupCommit = field(init=False)
+    """The process's group committer: webhook intake and the ends of jobs share its
+    transactions, so they never queue for each other's (see :mod:`cauce.store.group_commit`)."""
+
+    def __post_init__(self) -> None:
+        self.writes = GroupCommit(self.store.engine, name="cauce-writes")
 
     def executor(self, threads: int = 2) -> LocalExecutor:
         return LocalExecutor(
@@ -56,6 +63,7 @@ class App:
             threads=threads,
             lease_seconds=lease_seconds(),
             worker_id=self.worker_id,
+            commit=self.writes,
         )
 
     def scheduler(self) -> Scheduler:
@@ -70,6 +78,7 @@ class App:
         return WorkflowScheduler(self.workflows)
 
     def close(self) -> None:
+        self.writes.stop()
         self.workflows.close()
         self.store.close()
 

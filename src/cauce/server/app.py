@@ -37,17 +37,13 @@ def create_app(
         app=app,
         targets=targets or ConfigTargets(app),
         committer=GroupCommitter(
-            app.store.engine,
-            app.queue,
-            one_by_one(accept) if accept is not None else accept_events,
-            max_batch=settings.max_batch,
+            app.writes, app.queue, one_by_one(accept) if accept is not None else accept_events
         ),
         settings=settings,
     )
 
     @asynccontextmanager
     async def lifespan(_api: FastAPI) -> AsyncIterator[None]:
-        state.committer.start()
         try:
             yield
         finally:

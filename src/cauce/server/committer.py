@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from typing import Any, Protocol
 
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 
 from cauce.engine.jobs import JobQueue
 from cauce.errors import StoreError
@@ -69,39 +69,24 @@ class GroupCommitter:
 
     def __init__(
         self,
-        engine: Engine,
+        commit: GroupCommit,
         job_queue: JobQueue,
         accept: AcceptManyFn,
-        *,
-        max_batch: int = DEFAULT_MAX_BATCH,
     ) -> None:
         self.job_queue = job_queue
         self.accept = accept
-        self._commit: GroupCommit[str, _Request, list[Accepted]] = GroupCommit(
-            engine,
-            self._accept_requests,
-            max_batch=max_batch,
-            name="cauce-intake",
-            stopped_message="the server is shutting down and accepts no more events",
-        )
+        self._commit = commit
 
     @property
     def batches(self) -> int:
-        """Transactions committed so far (shown by ``/healthz``)."""
+        """Transactions committed so far by the process's committer (shown by ``/healthz``)."""
         return self._commit.batches
-
-    def start(self) -> None:
-        self._commit.start()
-
-    def stop(self, timeout: float | None = 30.0) -> None:
-        """Refuse new requests, commit those already queued, end the thread."""
-        self._commit.stop(timeout)
 
     def submit(
         self, workflow: str, events: Sequence[Event], definition: dict[str, Any]
     ) -> Future[list[Accepted]]:
         """Queue ``events`` of one request; the future resolves once they are committed."""
-        return self._commit.submit(workflow, (events, definition))
+        return self._commit.submit(self._accept_requests, workflow, (events, definition))
 
     def _accept_requests(
         self, conn: Connection, workflow: str, requests: Sequence[_Request]

@@ -23,7 +23,6 @@ class ServerState:
     settings: ServerSettings
 
     def close(self) -> None:
-        self.committer.stop()
         self.targets.close()
 
 

@@ -15,4 +15,3 @@ class ServerSettings:
 
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     public_url: str | None = None
-    max_batch: int = 500

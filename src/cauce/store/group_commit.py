@@ -16,9 +16,9 @@ retried in a transaction of its own, so one bad write cannot fail the others.
 
 ::
 
-    committer = GroupCommit(engine, apply=save_all, name="cauce-finish")
-    future = committer.submit(key, item)   # from any thread
-    result = future.result()               # once committed
+    committer = GroupCommit(engine, name="cauce-writes")
+    future = committer.submit(save_all, key, item)   # from any thread
+    result = future.result()                         # once committed
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.engine import Connection, Engine
 
@@ -54,30 +54,34 @@ class CommitterStopped(StoreError):
 
 
 @dataclass
-class _Write(Generic[K, I, R]):
-    key: K
-    item: I
-    future: Future[R] = field(default_factory=Future)
+class _Write:
+    apply: ApplyFn[Any, Any, Any]
+    key: Any
+    item: Any
+    future: Future[Any] = field(default_factory=Future)
 
 
-class GroupCommit(Generic[K, I, R]):
-    """One thread committing submitted writes in shared transactions (see the module doc)."""
+class GroupCommit:
+    """One thread committing submitted writes in shared transactions (see the module doc).
+
+    One instance can serve several kinds of writes — a process's webhook intake and
+    its jobs' ends share one (``App.writes``), so that they never wait for each other's
+    transactions: each kind brings its own ``apply`` function with every write.
+    """
 
     def __init__(
         self,
         engine: Engine,
-        apply: ApplyFn[K, I, R],
         *,
         max_batch: int = DEFAULT_MAX_BATCH,
         name: str = "cauce-commit",
         stopped_message: str = "the committer has stopped and takes no more writes",
     ) -> None:
         self.engine = engine
-        self.apply = apply
         self.max_batch = max_batch
         self.name = name
         self.stopped_message = stopped_message
-        self._pending: queue.Queue[_Write[K, I, R] | None] = queue.Queue()
+        self._pending: queue.Queue[_Write | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._closed = False
@@ -104,9 +108,12 @@ class GroupCommit(Generic[K, I, R]):
             self._pending.put(None)
             thread.join(timeout)
 
-    def submit(self, key: K, item: I) -> Future[R]:
-        """Queue one write; its future resolves with ``apply``'s result once committed."""
-        write: _Write[K, I, R] = _Write(key, item)
+    def submit(self, apply: ApplyFn[K, I, R], key: K, item: I) -> Future[R]:
+        """Queue one write; its future resolves with ``apply``'s result once committed.
+
+        Writes with the same ``apply`` and ``key`` in one batch go to one ``apply`` call.
+        """
+        write = _Write(apply, key, item)
         with self._lock:
             if self._closed:
                 write.future.set_exception(CommitterStopped(self.stopped_message))
@@ -121,7 +128,7 @@ class GroupCommit(Generic[K, I, R]):
             first = self._pending.get()
             if first is None:
                 running = False
-                batch: list[_Write[K, I, R]] = []
+                batch: list[_Write] = []
             else:
                 batch = [first]
             while len(batch) < self.max_batch:
@@ -136,7 +143,7 @@ class GroupCommit(Generic[K, I, R]):
             if batch:
                 self._commit(batch)
 
-    def _commit(self, batch: list[_Write[K, I, R]]) -> None:
+    def _commit(self, batch: list[_Write]) -> None:
         self.batches += 1
         self.writes += len(batch)
         try:
@@ -159,15 +166,15 @@ class GroupCommit(Generic[K, I, R]):
         for write, result in zip(batch, results, strict=True):
             write.future.set_result(result)
 
-    def _apply_all(self, batch: list[_Write[K, I, R]]) -> list[R]:
-        """All writes of ``batch`` in one transaction, one ``apply`` call per key."""
-        by_key: dict[K, list[_Write[K, I, R]]] = {}
+    def _apply_all(self, batch: list[_Write]) -> list[Any]:
+        """All writes of ``batch`` in one transaction, one ``apply`` call per kind and key."""
+        groups: dict[tuple[Any, Any], list[_Write]] = {}
         for write in batch:
-            by_key.setdefault(write.key, []).append(write)
-        results: dict[int, R] = {}
+            groups.setdefault((write.apply, write.key), []).append(write)
+        results: dict[int, Any] = {}
         with write_transaction(self.engine) as conn:
-            for key, writes in by_key.items():
-                applied = list(self.apply(conn, key, [write.item for write in writes]))
+            for (apply, key), writes in groups.items():
+                applied = list(apply(conn, key, [write.item for write in writes]))
                 if len(applied) != len(writes):
                     raise StoreError(
                         f"{self.name}: writing {len(writes)} items for {key!r} returned "
@@ -178,7 +185,7 @@ class GroupCommit(Generic[K, I, R]):
         return [results[id(write)] for write in batch]
 
 
-def _fail(name: str, write: _Write[K, I, R], exc: BaseException) -> None:
+def _fail(name: str, write: _Write, exc: BaseException) -> None:
     if not isinstance(exc, StoreError):
         log.error("%s: a write for %r failed: %s: %s", name, write.key, type(exc).__name__, exc)
     write.future.set_exception(exc)

@@ -46,13 +46,13 @@ def stored(engine: sa.Engine) -> list[tuple[str, str]]:
 
 
 def test_writes_from_many_threads_are_committed_in_shared_transactions(engine: sa.Engine) -> None:
-    committer: GroupCommit[str, str, int] = GroupCommit(engine, write_notes)
+    committer = GroupCommit(engine)
     gate = threading.Barrier(20)
     results: list[int] = []
 
     def submit(n: int) -> None:
         gate.wait()
-        results.append(committer.submit(f"t{n % 3}", f"note {n}").result(timeout=10))
+        results.append(committer.submit(write_notes, f"t{n % 3}", f"note {n}").result(timeout=10))
 
     threads = [threading.Thread(target=submit, args=(n,)) for n in range(20)]
     for thread in threads:
@@ -66,6 +66,21 @@ def test_writes_from_many_threads_are_committed_in_shared_transactions(engine: s
     assert committer.writes == 20 and committer.batches < 20
 
 
+def test_different_kinds_of_writes_share_one_committer(engine: sa.Engine) -> None:
+    """A process's intake and its jobs' ends use one committer, each with its own apply."""
+
+    def shout(conn: Connection, topic: str, texts: Sequence[str]) -> list[int]:
+        return write_notes(conn, topic, [text.upper() for text in texts])
+
+    committer = GroupCommit(engine)
+    quiet = committer.submit(write_notes, "t", "hello")
+    loud = committer.submit(shout, "t", "hello")
+
+    assert quiet.result(timeout=10) != loud.result(timeout=10)
+    committer.stop()
+    assert stored(engine) == [("t", "HELLO"), ("t", "hello")]
+
+
 def test_a_failing_write_fails_alone_and_the_others_are_kept(engine: sa.Engine) -> None:
     entered, release = threading.Event(), threading.Event()
 
@@ -75,10 +90,10 @@ def test_a_failing_write_fails_alone_and_the_others_are_kept(engine: sa.Engine) 
             release.wait(10)
         return write_notes(conn, topic, texts)
 
-    committer: GroupCommit[str, str, int] = GroupCommit(engine, gated)
-    gate = committer.submit("gate", "open")
+    committer = GroupCommit(engine)
+    gate = committer.submit(gated, "gate", "open")
     assert entered.wait(10)
-    futures = [committer.submit("t", text) for text in ("first", "bad", "last")]
+    futures = [committer.submit(gated, "t", text) for text in ("first", "bad", "last")]
     release.set()
 
     assert gate.result(timeout=10) == 1
@@ -92,10 +107,10 @@ def test_a_failing_write_fails_alone_and_the_others_are_kept(engine: sa.Engine) 
 
 
 def test_a_stopped_committer_refuses_writes(engine: sa.Engine) -> None:
-    committer: GroupCommit[str, str, int] = GroupCommit(engine, write_notes, stopped_message="bye")
+    committer = GroupCommit(engine, stopped_message="bye")
     committer.start()
     committer.stop()
 
     with pytest.raises(CommitterStopped, match="bye"):
-        committer.submit("t", "late").result(timeout=1)
+        committer.submit(write_notes, "t", "late").result(timeout=1)
     assert stored(engine) == []

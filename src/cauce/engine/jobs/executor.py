@@ -30,7 +30,7 @@ from typing import Any
 
 from cauce.engine.jobs.backoff import retry_delay
 from cauce.engine.jobs.job import Job, JobInterrupted, LeaseLost
-from cauce.engine.jobs.lease import BatchWriter, Finish, JobContext, LeaseKeeper, finish_all
+from cauce.engine.jobs.lease import JobContext, LeaseKeeper
 from cauce.engine.jobs.queue import JobQueue
 from cauce.errors import CauceError, JobError, RetryableError
 from cauce.store.group_commit import GroupCommit
@@ -64,6 +64,7 @@ class LocalExecutor:
         worker_id: str | None = None,
         retry_base_seconds: float = 5.0,
         retry_max_seconds: float = 600.0,
+        commit: GroupCommit | None = None,
     ) -> None:
         if threads < 1:
             raise ValueError(f"an executor needs at least one thread, not {threads}")
@@ -85,7 +86,8 @@ class LocalExecutor:
         self._slots = threading.Condition()
         self._busy = 0
         self._typical_seconds = 0.0
-        self._finisher: GroupCommit[BatchWriter[Any], Finish, bool] | None = None
+        self._shared_commit = commit
+        self._finisher: GroupCommit | None = None
         self._rng = random.Random()
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -96,10 +98,9 @@ class LocalExecutor:
             raise JobError(f"executor {self.worker_id} is already running")
         self._stop.clear()
         self._keeper.acquire()
-        self._finisher = GroupCommit(
-            self.queue.engine, finish_all, name="cauce-finish", stopped_message="executor stopped"
+        self._finisher = self._shared_commit or GroupCommit(
+            self.queue.engine, name="cauce-finish", stopped_message="executor stopped"
         )
-        self._finisher.start()
         self._handoff = SimpleQueue()
         self._busy = 0
         for number in range(self.threads):
@@ -130,6 +131,8 @@ class LocalExecutor:
             thread.join(timeout)
         busy = [thread for thread in workers if thread.is_alive()]
         finisher, self._finisher = self._finisher, None
+        if finisher is self._shared_commit:
+            finisher = None  # its owner (the App) stops it
         if busy:
             # Keep renewing the busy jobs' leases until their threads end, so no other
             # worker starts them a second time while they still run here.
@@ -148,7 +151,7 @@ class LocalExecutor:
     def _release_after(
         self,
         threads: list[threading.Thread],
-        finisher: GroupCommit[BatchWriter[Any], Finish, bool] | None,
+        finisher: GroupCommit | None,
     ) -> None:
         for thread in threads:
             thread.join()

@@ -37,7 +37,7 @@ class JobContext:
         worker_id: str,
         lease_seconds: float,
         stop_event: threading.Event,
-        finisher: GroupCommit[BatchWriter[Any], Finish, bool] | None = None,
+        finisher: GroupCommit | None = None,
     ) -> None:
         self.job = job
         self._finisher = finisher
@@ -117,7 +117,7 @@ class JobContext:
     def _commit_finish(self, writer: BatchWriter[Any], finish: Finish) -> bool:
         if self._finisher is not None:
             try:
-                return self._finisher.submit(writer, finish).result()
+                return self._finisher.submit(finish_all, writer, finish).result()
             except CommitterStopped:
                 pass  # the executor is stopping: commit alone
         with write_transaction(self._queue.engine) as conn:
