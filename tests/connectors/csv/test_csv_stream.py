@@ -44,6 +44,15 @@ def test_utf8_file_without_bom_reads_accents(tmp_path: Path) -> None:
     assert read_all(stream)[0]["name"] == "Peña €"
 
 
+def test_a_lone_euro_sign_in_a_windows_1252_file_is_a_euro_sign(tmp_path: Path) -> None:
+    """Found by the round-trip property test: with almost no other text to go by, the
+    guess was ISO-8859-15, where byte 0x80 is a control character."""
+    write(tmp_path, 'email,name,city\n,,"0000000b,b"\n,a;b;b,a;bb€;b\n'.encode("cp1252"))
+    stream = open_stream(tmp_path)
+    assert stream.encoding == "cp1252"
+    assert read_all(stream)[1]["city"] == "a;bb€;b"
+
+
 def test_windows_1252_export_is_detected_and_decoded(tmp_path: Path) -> None:
     write(tmp_path, "email;apellido;importe\nana@example.es;Muñoz;5 €\n".encode("cp1252"))
     stream = open_stream(tmp_path)

@@ -54,7 +54,15 @@ def detect_encoding(sample: bytes) -> str:
         return "utf-8"
     best = charset_normalizer.from_bytes(sample, cp_isolation=WESTERN_SINGLE_BYTE).best()
     guess = best.encoding if best is not None else "cp1252"
-    return "iso8859_15" if guess == "iso8859_15" else "cp1252"
+    if guess == "iso8859_15" and not _has_c1_bytes(sample):
+        return "iso8859_15"
+    return "cp1252"
+
+
+def _has_c1_bytes(sample: bytes) -> bool:
+    """Bytes 0x80-0x9F are control characters in ISO-8859-15, which text never holds, and
+    printable ones in Windows-1252 (the euro sign, curly quotes, dashes)."""
+    return any(0x80 <= byte <= 0x9F for byte in sample)
 
 
 def _mostly_utf8(sample: bytes) -> bool:
