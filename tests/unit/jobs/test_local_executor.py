@@ -21,6 +21,17 @@ from cauce.errors import FatalError, RetryableError
 from cauce.store import Store
 
 
+def run_until_succeeded(executor: LocalExecutor, queue: JobQueue, count: int) -> None:
+    """Start ``executor``, wait (10 s at most) for ``count`` succeeded jobs, stop it cleanly."""
+    executor.start()
+    deadline = time.monotonic() + 10
+    while len(queue.list(status="succeeded", limit=count + 1)) < count:
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.02)
+    assert executor.stop(timeout=5)
+
+
 def test_run_one_runs_the_handler_and_keeps_its_result(queue: JobQueue) -> None:
     seen: list[dict[str, Any]] = []
 
@@ -176,11 +187,7 @@ def test_started_executor_runs_every_job_exactly_once(queue: JobQueue) -> None:
     for n in range(20):
         queue.enqueue("sync", {"n": n})
     executor = LocalExecutor(queue, {"sync": handle}, threads=3, poll_interval=0.02)
-    executor.start()
-    deadline = time.monotonic() + 10
-    while len(queue.list(status="succeeded")) < 20 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert executor.stop(timeout=5)
+    run_until_succeeded(executor, queue, 20)
 
     assert sorted(runs) == list(range(20))
     assert not executor.running
@@ -262,11 +269,7 @@ def test_finish_commits_the_handlers_last_write_with_the_end_of_its_job(queue: J
 
     job_ids = [queue.enqueue("workflow", {"n": n}) for n in range(12)]
     executor = LocalExecutor(queue, {"workflow": handler}, threads=3, poll_interval=0.02)
-    executor.start()
-    deadline = time.monotonic() + 10
-    while len(queue.list(status="succeeded")) < 12 and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert executor.stop(timeout=5)
+    run_until_succeeded(executor, queue, 12)
 
     assert _notes(queue, notes) == [(job_id, "saved") for job_id in job_ids]
     for job_id in job_ids:
@@ -317,11 +320,7 @@ def test_short_jobs_are_claimed_several_at_a_time(queue: JobQueue) -> None:
     for n in range(40):
         queue.enqueue("workflow", {"n": n})
     executor = LocalExecutor(queue, {"workflow": lambda job, ctx: None}, threads=4)
-    executor.start()
-    deadline = time.monotonic() + 10
-    while len(queue.list(status="succeeded", limit=100)) < 40 and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert executor.stop(timeout=5)
+    run_until_succeeded(executor, queue, 40)
 
     assert sum(claims) == 40
     assert claims[0] == 8, "twice the threads are claimed while jobs are short"

@@ -3,6 +3,7 @@ from __future__ import annotations
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -167,3 +168,22 @@ def test_write_blocked_past_the_busy_timeout_says_what_to_do(
             conn.exec_driver_sql("ROLLBACK")
         blocker.dispose()
     assert "database browser" in str(raised.value)
+
+
+def test_a_writer_waiting_for_another_process_gets_the_lock_once_it_is_free(url: str) -> None:
+    with Store.open(url) as store:
+        blocker = sa.create_engine(url)
+        with blocker.connect() as conn:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            release = threading.Timer(0.2, lambda: conn.exec_driver_sql("COMMIT"))
+            release.start()
+            started = time.perf_counter()
+            store.set_sync_state("s", {"cursor": 2})
+            waited = time.perf_counter() - started
+            release.join()
+        blocker.dispose()
+        assert store.get_sync_state("s") == {"cursor": 2}
+        with store.engine.connect() as conn:
+            timeout = conn.exec_driver_sql("PRAGMA busy_timeout").scalar()
+    assert 0.19 < waited < 5
+    assert timeout == 30_000, "statements outside write transactions still wait for locks"
