@@ -277,10 +277,7 @@ def test_finish_commits_the_handlers_last_write_with_the_end_of_its_job(queue: J
         assert job is not None and (job.status, job.result) == ("succeeded", {"saved": True})
 
 
-def test_finish_keeps_nothing_when_the_job_is_no_longer_the_workers(queue: JobQueue) -> None:
-    notes = _notes_table(queue)
-    lost: list[str] = []
-
+def _cancelling_handler(queue: JobQueue, notes: Any, lost: list[str]) -> Any:
     def handler(job: Job, ctx: JobContext) -> None:
         queue.cancel(job.id)
         try:
@@ -292,15 +289,39 @@ def test_finish_keeps_nothing_when_the_job_is_no_longer_the_workers(queue: JobQu
             lost.append(str(exc))
             raise
 
+    return handler
+
+
+def test_finish_keeps_nothing_when_the_job_is_no_longer_the_workers(queue: JobQueue) -> None:
+    notes = _notes_table(queue)
+    lost: list[str] = []
     job_id = queue.enqueue("workflow", {})
-    executor = LocalExecutor(queue, {"workflow": handler}, threads=1, poll_interval=0.02)
+
+    LocalExecutor(queue, {"workflow": _cancelling_handler(queue, notes, lost)}).run_one()
+
+    assert lost and "no longer held" in lost[0]
+    assert _notes(queue, notes) == []
+    job = queue.get(job_id)
+    assert job is not None and (job.status, job.result) == ("cancelled", None)
+
+
+def test_a_started_executor_drops_the_last_write_of_a_job_it_lost(
+    queue: JobQueue, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Under a started executor the end is committed after the thread moved on; the write
+    is refused all the same, and the log says so."""
+    notes = _notes_table(queue)
+    job_id = queue.enqueue("workflow", {})
+    executor = LocalExecutor(
+        queue, {"workflow": _cancelling_handler(queue, notes, [])}, threads=1, poll_interval=0.02
+    )
     executor.start()
     deadline = time.monotonic() + 10
-    while not lost and time.monotonic() < deadline:
+    while "result dropped" not in caplog.text and time.monotonic() < deadline:
         time.sleep(0.02)
     assert executor.stop(timeout=5)
 
-    assert lost and "no longer held" in lost[0]
+    assert f"job {job_id} finished after its lease was lost; result dropped" in caplog.text
     assert _notes(queue, notes) == []
     job = queue.get(job_id)
     assert job is not None and (job.status, job.result) == ("cancelled", None)

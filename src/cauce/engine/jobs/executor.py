@@ -15,6 +15,7 @@ the very same functions. What a handler's exception means:
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -24,6 +25,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future
 from datetime import datetime, timedelta
 from queue import SimpleQueue
 from typing import Any
@@ -219,7 +221,7 @@ class LocalExecutor:
             with self._slots:
                 self._busy += len(claimed)
             for job in claimed:
-                context = self._context(job)
+                context = self._worker_context(job)
                 self._keeper.add(context)
                 self._handoff.put((job, context))
 
@@ -240,7 +242,11 @@ class LocalExecutor:
             except Exception:
                 log.exception("executor %s: recording job %s failed", self.worker_id, job.id)
             finally:
-                self._keeper.remove(context)
+                pending = context.pending_finish
+                if pending is None:
+                    self._keeper.remove(context)
+                else:  # the job's end is being committed; this thread moves on
+                    pending.add_done_callback(functools.partial(self._ended, job, context))
                 took = time.monotonic() - started
                 with self._slots:
                     self._typical_seconds += (took - self._typical_seconds) * DURATION_WEIGHT
@@ -251,6 +257,30 @@ class LocalExecutor:
         return JobContext(
             job, self.queue, self.worker_id, self.lease_seconds, self._stop, self._finisher
         )
+
+    def _worker_context(self, job: Job) -> JobContext:
+        """A context whose last write is committed while the thread runs the next job."""
+        context = self._context(job)
+        context.defer_finish = True
+        return context
+
+    def _ended(self, job: Job, context: JobContext, done: Future[bool]) -> None:
+        """A deferred job end was committed (or not): what ``_execute`` does for the others."""
+        self._keeper.remove(context)
+        try:
+            kept = done.result()
+        except Exception as exc:
+            context.completed = False
+            if not isinstance(exc, CauceError):
+                log.error("job %s (%s): saving its end failed: %s", job.id, job.kind, exc)
+            self._record_failure(job, context, _describe(exc), None)
+            return
+        if kept:
+            log.info("job %s (%s) succeeded", job.id, job.kind)
+        else:
+            context.completed = False
+            context.lose()
+            log.warning("job %s finished after its lease was lost; result dropped", job.id)
 
     def _claim_and_run(self, job_id: int | None) -> Job | None:
         job = self.queue.claim(
@@ -299,7 +329,9 @@ class LocalExecutor:
                 log.exception("job %s (%s) failed", job.id, job.kind)
             self._record_failure(job, context, _describe(exc), None)
         else:
-            if context.completed:
+            if context.pending_finish is not None:
+                pass  # logged by _ended once committed
+            elif context.completed:
                 log.info("job %s (%s) succeeded", job.id, job.kind)
             elif context.lease_lost:
                 log.warning("job %s finished after its lease was lost; result dropped", job.id)

@@ -15,6 +15,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.engine import Connection
@@ -41,6 +42,11 @@ class JobContext:
     ) -> None:
         self.job = job
         self._finisher = finisher
+        self.defer_finish = False
+        """Set by an executor that waits for :attr:`pending_finish` itself, so that
+        :meth:`finish_with` returns at once and the thread can start its next job."""
+        self.pending_finish: Future[bool] | None = None
+        """The commit of :meth:`finish_with`'s write when it was deferred: True if kept."""
         self.worker_id = worker_id
         self.lease_seconds = lease_seconds
         self._queue = queue
@@ -86,6 +92,10 @@ class JobContext:
                 log.warning("job %s: lease lost by %s", self.job.id, self.worker_id)
             return not self._lost
 
+    def lose(self) -> None:
+        """Note that the job is no longer this worker's (its end was refused)."""
+        self._lost = True
+
     def finish(self, write: Callable[[Connection], None], result: dict[str, Any] | None) -> None:
         """Commit the handler's last write together with the end of its job (succeeded).
 
@@ -104,8 +114,14 @@ class JobContext:
         jobs finishing together are then ended with one statement, and their writes
         made with one ``writer.write_many`` call, in one transaction."""
         self.completed = True
+        finish: Finish = (self, item, result)
+        if self.defer_finish and self._finisher is not None:
+            pending = self._finisher.submit(finish_all, writer, finish)
+            if not (pending.done() and isinstance(pending.exception(), CommitterStopped)):
+                self.pending_finish = pending
+                return
         try:
-            kept = self._commit_finish(writer, (self, item, result))
+            kept = self._commit_finish(writer, finish)
         except BaseException:
             self.completed = False
             raise
