@@ -1,6 +1,6 @@
 """Webhook intake of ``cauce serve`` on SQLite: accepted events/s, accept latency, end to end.
 
-    .venv/bin/python bench/webhooks.py [--events 20000] [--batch 1] [--threads 12] [--workers 1]
+    .venv/bin/python bench/webhooks.py [--events 20000] [--batch 1] [--threads 6] [--workers 2]
                                        [--rate 200] [--rate-seconds 15] [--max-seconds 300]
 
 Starts the sandbox (``cauce sandbox``) and ``cauce serve`` as separate
@@ -261,8 +261,8 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--batch", type=int, default=1, help="events per request (HubSpot: ≤ 100)")
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--threads", type=int, default=12, help="cauce serve --threads")
-    parser.add_argument("--workers", type=int, default=1, help="cauce serve --workers")
+    parser.add_argument("--threads", type=int, default=6, help="cauce serve --threads")
+    parser.add_argument("--workers", type=int, default=2, help="cauce serve --workers")
     parser.add_argument("--rate", type=float, default=200.0)
     parser.add_argument("--rate-seconds", type=float, default=15.0)
     parser.add_argument("--max-seconds", type=float, default=300.0)
