@@ -102,8 +102,9 @@ class JobContext:
         Saves the handler a transaction, and the write is kept only if the job is
         still this worker's: when it is not, nothing is written and
         :class:`LeaseLost` is raised. Under an executor the transaction is shared
-        with other jobs finishing at the same moment (group commit); this call
-        returns once it is committed.
+        with other jobs finishing at the same moment (group commit), and a started
+        executor lets the thread go on while it commits (see ``pending_finish``);
+        otherwise this call returns once it is committed.
         """
         self.finish_with(_EACH_ON_ITS_OWN, write, result)
 
@@ -115,13 +116,16 @@ class JobContext:
         made with one ``writer.write_many`` call, in one transaction."""
         self.completed = True
         finish: Finish = (self, item, result)
-        if self.defer_finish and self._finisher is not None:
-            pending = self._finisher.submit(finish_all, writer, finish)
-            if not (pending.done() and isinstance(pending.exception(), CommitterStopped)):
-                self.pending_finish = pending
-                return
+        pending = self._submit_finish(writer, finish)
+        if pending is not None and self.defer_finish:
+            self.pending_finish = pending
+            return
         try:
-            kept = self._commit_finish(writer, finish)
+            if pending is not None:
+                kept = pending.result()
+            else:
+                with write_transaction(self._queue.engine) as conn:
+                    [kept] = finish_all(conn, writer, [finish])
         except BaseException:
             self.completed = False
             raise
@@ -130,15 +134,15 @@ class JobContext:
             self._lost = True
             raise LeaseLost(self.job.id, self.worker_id)
 
-    def _commit_finish(self, writer: BatchWriter[Any], finish: Finish) -> bool:
-        if self._finisher is not None:
-            try:
-                return self._finisher.submit(finish_all, writer, finish).result()
-            except CommitterStopped:
-                pass  # the executor is stopping: commit alone
-        with write_transaction(self._queue.engine) as conn:
-            [kept] = finish_all(conn, writer, [finish])
-        return kept
+    def _submit_finish(self, writer: BatchWriter[Any], finish: Finish) -> Future[bool] | None:
+        """Hand the finish to the executor's group committer; None when there is none or it
+        has stopped (the executor is stopping: the finish is then committed alone)."""
+        if self._finisher is None:
+            return None
+        pending = self._finisher.submit(finish_all, writer, finish)
+        if pending.done() and isinstance(pending.exception(), CommitterStopped):
+            return None
+        return pending
 
 
 T_contra = TypeVar("T_contra", contravariant=True)

@@ -41,20 +41,6 @@ _ACTIVE = jobs.c.status.in_(ACTIVE_STATUSES)
 
 # Statements of the hot paths, built once: SQLAlchemy finds their compiled form by
 # identity instead of rebuilding and hashing a new statement for every job.
-_COMPLETE = (
-    sa.update(jobs)
-    .where(
-        jobs.c.id == sa.bindparam("p_id"),
-        jobs.c.owner == sa.bindparam("p_owner"),
-        jobs.c.status == "running",
-    )
-    .values(
-        status="succeeded",
-        result=sa.bindparam("p_result", type_=jobs.c.result.type),
-        finished_at=sa.bindparam("p_at", type_=jobs.c.finished_at.type),
-        lease_expires_at=None,
-    )
-)
 _COMPLETE_MANY = (
     sa.update(jobs)
     .where(
@@ -330,14 +316,15 @@ class JobQueue:
     def complete(self, job_id: int, worker_id: str, result: dict[str, Any] | None) -> bool:
         """Mark the job succeeded; False (and no change) when the worker lost it."""
         with write_transaction(self.engine) as conn:
-            return self.complete_in(conn, job_id, worker_id, result)
+            return job_id in self.complete_many_in(conn, worker_id, {job_id: result})
 
     def complete_many_in(
         self, conn: Connection, worker_id: str, results: Mapping[int, dict[str, Any] | None]
     ) -> set[int]:
-        """:meth:`complete_in` for several jobs of one worker (``job id -> result``), with two
-        statements in all; returns the ids of the jobs the worker still held (the others
-        are left as they are)."""
+        """Mark several jobs of one worker succeeded (``job id -> result``) inside the
+        caller's transaction, so that a handler's last write and the end of its job are
+        committed together; two statements in all. Returns the ids of the jobs the worker
+        still held (the others are left as they are)."""
         if not results:
             return set()
         ended = conn.execute(
@@ -349,17 +336,6 @@ class JobQueue:
                 _SET_RESULT, [{"p_id": job_id, "p_result": results[job_id]} for job_id in kept]
             )
         return kept
-
-    def complete_in(
-        self, conn: Connection, job_id: int, worker_id: str, result: dict[str, Any] | None
-    ) -> bool:
-        """:meth:`complete` inside the caller's transaction, so that a handler's last write
-        and the end of its job are committed together (or not at all)."""
-        done = conn.execute(
-            _COMPLETE,
-            {"p_id": job_id, "p_owner": worker_id, "p_result": result, "p_at": self._clock()},
-        )
-        return done.rowcount == 1
 
     def fail(self, job_id: int, worker_id: str, error: str, retry_at: datetime | None) -> bool:
         """Record a failed attempt: back to queued until ``retry_at``, or dead when there is
