@@ -85,8 +85,13 @@ class GroupCommitter:
     def submit(
         self, workflow: str, events: Sequence[Event], definition: dict[str, Any]
     ) -> Future[list[Accepted]]:
-        """Queue ``events`` of one request; the future resolves once they are committed."""
-        return self._commit.submit(self._accept_requests, workflow, (events, definition))
+        """Queue ``events`` of one request; the future resolves once they are committed.
+
+        Urgent: the sender waits for the answer, so the commit goes before job writes.
+        """
+        return self._commit.submit(
+            self._accept_requests, workflow, (events, definition), urgent=True
+        )
 
     def _accept_requests(
         self, conn: Connection, workflow: str, requests: Sequence[_Request]

@@ -31,6 +31,7 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from cauce.errors import StoreError
+from cauce.store.write_turns import BACKGROUND_PAUSES, URGENT_PAUSES, WriteTurns
 
 BUSY_TIMEOUT_MS = 30_000
 """How long a SQLite writer waits for another process's write lock."""
@@ -93,27 +94,28 @@ def _tune_sqlite(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
 
 
 def _begin_sqlite(conn: Connection) -> None:
-    if conn.get_execution_options().get(_IMMEDIATE, False):
-        _begin_immediate(conn.connection.dbapi_connection)
+    pauses = conn.get_execution_options().get(_IMMEDIATE)
+    if pauses is not None:
+        _begin_immediate(conn.connection.dbapi_connection, pauses)
     else:
         conn.exec_driver_sql("BEGIN")
 
 
-def _begin_immediate(dbapi_connection: Any) -> None:
+def _begin_immediate(dbapi_connection: Any, pauses: tuple[float, float]) -> None:
     """``BEGIN IMMEDIATE``, waiting for another process's write lock in short steps.
 
     SQLite's own busy handler makes a waiting writer sleep 1, 2, 5, 10, 15, 20,
     25 ... 100 ms between tries, so a webhook's commit that meets a worker
     process's transaction of a few milliseconds could wait ten times as long.
-    Here the lock is tried again every half millisecond at first (up to 5 ms
-    apart), for as long as the busy timeout; the statements inside the
-    transaction then never wait, since the lock is already held.
+    Here the lock is tried again after ``pauses[0]`` seconds at first, growing
+    to ``pauses[1]``, for as long as the busy timeout; the statements inside
+    the transaction then never wait, since the lock is already held.
     """
     assert isinstance(dbapi_connection, sqlite3.Connection)
     dbapi_connection.execute("PRAGMA busy_timeout = 0")
     try:
         deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
-        pause = 0.0005
+        pause, max_pause = pauses
         while True:
             try:
                 dbapi_connection.execute("BEGIN IMMEDIATE")
@@ -122,45 +124,49 @@ def _begin_immediate(dbapi_connection: Any) -> None:
                 if "locked" not in str(exc) or time.monotonic() >= deadline:
                     raise
             time.sleep(pause)
-            pause = min(pause * 1.5, 0.005)
+            pause = min(pause * 1.5, max_pause)
     finally:
         dbapi_connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
 
-_WRITER_LOCKS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
-_WRITER_LOCKS_GUARD = threading.Lock()
+_TURNS: weakref.WeakKeyDictionary[Engine, WriteTurns] = weakref.WeakKeyDictionary()
+_TURNS_GUARD = threading.Lock()
 
 
 @contextmanager
-def _writer_lock(engine: Engine) -> Iterator[None]:
-    """On SQLite, threads of one process take turns at writing before asking SQLite.
+def _write_turn(engine: Engine, urgent: bool) -> Iterator[None]:
+    """On SQLite, wait for this writer's turn (:mod:`cauce.store.write_turns`) before asking SQLite.
 
-    SQLite makes a writer that finds the file locked sleep and poll (1, 2, 5 ...
-    up to 100 ms between tries), so threads of one process contending for the
-    write lock (webhook intake, job claims, run records) wait far longer than
-    the transactions they wait for. A process-local lock hands the turn over
-    at once; other processes still meet SQLite's own lock. PostgreSQL needs
-    nothing of the kind.
+    SQLite makes a writer that finds the file locked poll, so threads and
+    processes contending for the write lock would win it by luck, and a
+    webhook waiting for its 2xx could lose to many job transactions in a row.
+    PostgreSQL needs nothing of the kind.
     """
     if engine.dialect.name != "sqlite":
         yield
         return
-    with _WRITER_LOCKS_GUARD:
-        lock = _WRITER_LOCKS.setdefault(engine, threading.RLock())
-    with lock:
+    with _TURNS_GUARD:
+        turns = _TURNS.get(engine)
+        if turns is None:
+            database = Path(engine.url.database or "")
+            turns = _TURNS[engine] = WriteTurns(database, BUSY_TIMEOUT_MS / 1000)
+    with turns.turn(urgent=urgent):
         yield
 
 
 @contextmanager
-def write_transaction(engine: Engine) -> Iterator[Connection]:
+def write_transaction(engine: Engine, *, urgent: bool = False) -> Iterator[Connection]:
     """A transaction that will write: holds SQLite's write lock from its first statement.
 
     Commits on success, rolls back on any exception. On PostgreSQL it is an
     ordinary transaction; use ``FOR UPDATE`` where rows are read then written.
+    ``urgent`` marks a write somebody is waiting on, such as a webhook's
+    events before its 2xx: on SQLite it goes before background writes (job
+    claims and ends) of every process.
     """
     try:
-        with _writer_lock(engine), engine.connect() as conn:
-            conn.execution_options(**{_IMMEDIATE: True})
+        with _write_turn(engine, urgent), engine.connect() as conn:
+            conn.execution_options(**{_IMMEDIATE: URGENT_PAUSES if urgent else BACKGROUND_PAUSES})
             with conn.begin():
                 yield conn
     except (sa.exc.OperationalError, sqlite3.OperationalError) as exc:

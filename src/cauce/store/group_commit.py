@@ -58,6 +58,7 @@ class _Write:
     apply: ApplyFn[Any, Any, Any]
     key: Any
     item: Any
+    urgent: bool = False
     future: Future[Any] = field(default_factory=Future)
 
 
@@ -108,12 +109,16 @@ class GroupCommit:
             self._pending.put(None)
             thread.join(timeout)
 
-    def submit(self, apply: ApplyFn[K, I, R], key: K, item: I) -> Future[R]:
+    def submit(
+        self, apply: ApplyFn[K, I, R], key: K, item: I, *, urgent: bool = False
+    ) -> Future[R]:
         """Queue one write; its future resolves with ``apply``'s result once committed.
 
         Writes with the same ``apply`` and ``key`` in one batch go to one ``apply`` call.
+        A batch holding an ``urgent`` write (someone waits on it: a webhook's 2xx) is
+        committed as an urgent transaction (:func:`~cauce.store.database.write_transaction`).
         """
-        write = _Write(apply, key, item)
+        write = _Write(apply, key, item, urgent)
         with self._lock:
             if self._closed:
                 write.future.set_exception(CommitterStopped(self.stopped_message))
@@ -172,7 +177,8 @@ class GroupCommit:
         for write in batch:
             groups.setdefault((write.apply, write.key), []).append(write)
         results: dict[int, Any] = {}
-        with write_transaction(self.engine) as conn:
+        urgent = any(write.urgent for write in batch)
+        with write_transaction(self.engine, urgent=urgent) as conn:
             for (apply, key), writes in groups.items():
                 applied = list(apply(conn, key, [write.item for write in writes]))
                 if len(applied) != len(writes):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -23,6 +24,7 @@ from cauce.sandbox.hubspot.constants import HUBSPOT_CLIENT_SECRET
 from cauce.sandbox.serve import ThreadedServer
 from cauce.sdk.webhooks import sign_hubspot_v3
 from cauce.server import ServerSettings, create_app, sign_generic
+from cauce.store import write_transaction
 
 
 def post_generic(
@@ -335,6 +337,40 @@ def test_concurrent_deliveries_share_commits_and_each_is_kept_once(hook_server: 
     ids = sorted(row["event_id"] for row in hook_server.stored_events())
     assert ids == sorted(f"c-{n}" for n in range(300))
     assert hook_server.queued_jobs() == 300
+
+
+def test_a_webhook_is_committed_before_job_writes_that_were_waiting_longer(
+    hook_server: HookServer,
+) -> None:
+    """Its sender waits for the 2xx: the intake's commit goes before background writes."""
+    engine = hook_server.app.store.engine
+    holding, release = threading.Event(), threading.Event()
+    events_seen_by_job_writes: list[int] = []
+
+    def job_write(hold: bool) -> None:
+        with write_transaction(engine) as conn:
+            count = conn.exec_driver_sql("SELECT count(*) FROM events").scalar_one()
+            if hold:
+                holding.set()
+                release.wait(10)
+            else:
+                events_seen_by_job_writes.append(count)
+
+    writers = [threading.Thread(target=job_write, args=(True,))]
+    writers[0].start()
+    assert holding.wait(10)
+    writers += [threading.Thread(target=job_write, args=(False,)) for _ in range(3)]
+    for writer in writers[1:]:
+        writer.start()
+    time.sleep(0.2)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        answer = pool.submit(post_generic, hook_server, {"id": "urgent-1"})
+        time.sleep(0.2)
+        release.set()
+        assert answer.result(timeout=10).status_code == 202
+    for writer in writers:
+        writer.join(10)
+    assert events_seen_by_job_writes == [1, 1, 1]
 
 
 def test_one_request_that_cannot_be_kept_does_not_fail_the_others(hook_server: HookServer) -> None:

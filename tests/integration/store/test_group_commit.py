@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from cauce.store.database import create_store_engine
+from cauce.store.database import create_store_engine, write_transaction
 from cauce.store.group_commit import CommitterStopped, GroupCommit
 
 metadata = sa.MetaData()
@@ -114,3 +115,40 @@ def test_a_stopped_committer_refuses_writes(engine: sa.Engine) -> None:
     with pytest.raises(CommitterStopped, match="bye"):
         committer.submit(write_notes, "t", "late").result(timeout=1)
     assert stored(engine) == []
+
+
+def test_an_urgent_write_is_committed_before_background_writes_waiting_longer(
+    engine: sa.Engine,
+) -> None:
+    """A webhook's events (urgent) go before job writes queued for the lock ahead of them."""
+    committer = GroupCommit(engine)
+    holding, release = threading.Event(), threading.Event()
+
+    def hold_the_lock() -> None:
+        with write_transaction(engine) as conn:
+            write_notes(conn, "job", ["first"])
+            holding.set()
+            release.wait(10)
+
+    def background(text: str) -> None:
+        with write_transaction(engine) as conn:
+            write_notes(conn, "job", [text])
+
+    threads = [threading.Thread(target=hold_the_lock)]
+    threads[0].start()
+    assert holding.wait(10)
+    for text in ("second", "third"):
+        threads.append(threading.Thread(target=background, args=(text,)))
+        threads[-1].start()
+    time.sleep(0.2)
+    urgent = committer.submit(write_notes, "webhook", "event", urgent=True)
+    time.sleep(0.2)
+    release.set()
+    assert urgent.result(timeout=10) > 0
+    for thread in threads:
+        thread.join(10)
+    committer.stop()
+    with engine.connect() as conn:
+        order = [row.text for row in conn.execute(sa.select(notes).order_by(notes.c.id))]
+    assert order[:2] == ["first", "event"]
+    assert sorted(order[2:]) == ["second", "third"]
