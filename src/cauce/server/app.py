@@ -31,7 +31,8 @@ def create_app(
     accept: AcceptFn | None = None,
     targets: HookTargets | None = None,
 ) -> FastAPI:
-    """The ASGI app; its lifespan's end commits the events still queued, then closes."""
+    """The ASGI app; its lifespan builds the hook targets first and, at the end, commits
+    the events still queued, then closes."""
     settings = settings or ServerSettings()
     state = ServerState(
         app=app,
@@ -44,6 +45,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_api: FastAPI) -> AsyncIterator[None]:
+        state.targets.prepare()
         try:
             yield
         finally:

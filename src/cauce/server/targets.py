@@ -56,11 +56,14 @@ class HookTargets(Protocol):
 
     def get(self, workflow: str) -> HookTarget: ...
 
+    def prepare(self) -> None:
+        """Build what can be built before the first request (called at start-up)."""
+
     def close(self) -> None: ...
 
 
 class ConfigTargets:
-    """Hook targets read from the loaded ``cauce.yml`` (``workflows:``), built on first use."""
+    """Hook targets read from the loaded ``cauce.yml`` (``workflows:``), built at start-up."""
 
     def __init__(self, app: App) -> None:
         self.app = app
@@ -78,6 +81,23 @@ class ConfigTargets:
                 target = self._build(workflow)
                 self._targets[workflow] = target
             return target
+
+    def prepare(self) -> None:
+        """Build every enabled webhook workflow's target now, so that no sender waits for it.
+
+        Opening a connection builds HTTP clients (loading the CA certificates
+        alone takes tens of milliseconds), which would otherwise fall on the
+        first webhook of each workflow and on every request queued behind it.
+        A workflow whose connection cannot be opened is reported here and tried
+        again on each of its webhooks, which are answered 503 until it opens.
+        """
+        for name, definition in self.app.config.workflows.items():
+            if not definition.enabled or definition.trigger.webhook is None:
+                continue
+            try:
+                self.get(name)
+            except HookSetupFailed as exc:
+                log.warning("%s; its webhooks are answered 503 until this is fixed", exc)
 
     def close(self) -> None:
         with self._lock:

@@ -47,37 +47,73 @@ class TurnTimeout(StoreError):
     """Another writer kept its turn longer than the busy timeout."""
 
 
+URGENT_PAUSES = (0.0001, 0.001)
+"""First and longest pause of an urgent writer polling a lock: a webhook waits on it."""
+BACKGROUND_PAUSES = (0.0005, 0.005)
+"""The same for background writers, which poll less often to leave the CPU to others."""
+PATIENCE = 0.1
+"""Seconds a writer lets urgent ones go first before it goes on regardless.
+
+Under a flood of webhooks the turnstile is held most of the time; after this
+long a background writer stops deferring and races for SQLite's lock as it
+would without write turns, so job ends and claims slow down but never starve.
+(An urgent writer waiting at the turnstile for another process's urgent
+writer gives up on it after as long, and simply races too.)
+"""
+
+
 class _ProcessTurn:
-    """A reentrant lock for the threads of one process in which urgent waiters go first."""
+    """A reentrant lock for the threads of one process in which urgent waiters go first.
+
+    A background writer that has waited :data:`PATIENCE` seconds becomes
+    *overdue* and goes before everyone, urgent writers included, so that a
+    stream of urgent writers, each taking the turn back at once, cannot starve it.
+    """
 
     def __init__(self) -> None:
         self._changed = threading.Condition()
         self._owner: int | None = None
         self._depth = 0
         self._urgent_waiting = 0
+        self._overdue = 0
 
     def acquire(self, urgent: bool, timeout: float) -> bool:
         """Wait for the turn; False when this thread already had it (a nested transaction)."""
         me = threading.get_ident()
+        started = time.monotonic()
+        deadline, patient_until = started + timeout, started + PATIENCE
+        overdue = False
         with self._changed:
             if self._owner == me:
                 self._depth += 1
                 return False
             self._urgent_waiting += urgent
             try:
-                ready = self._changed.wait_for(
-                    lambda: self._owner is None and (urgent or not self._urgent_waiting),
-                    timeout,
-                )
+                while not (self._owner is None and self._may_go(urgent, overdue)):
+                    now = time.monotonic()
+                    if now >= deadline:
+                        raise TurnTimeout(
+                            "another thread of this process kept the store's write turn for "
+                            f"{timeout:.0f} s"
+                        )
+                    if not (urgent or overdue) and now >= patient_until:
+                        overdue = True
+                        self._overdue += 1
+                        continue
+                    wake = deadline if urgent or overdue else min(deadline, patient_until)
+                    self._changed.wait(wake - now)
             finally:
                 self._urgent_waiting -= urgent
-            if not ready:
-                raise TurnTimeout(
-                    "another thread of this process kept the store's write turn for "
-                    f"{timeout:.0f} s"
-                )
+                self._overdue -= overdue
             self._owner, self._depth = me, 1
             return True
+
+    def _may_go(self, urgent: bool, overdue: bool) -> bool:
+        if overdue:
+            return True
+        if self._overdue:
+            return False
+        return urgent or not self._urgent_waiting
 
     def release(self) -> None:
         with self._changed:
@@ -142,19 +178,6 @@ class _Turnstile:
     def give_back(self) -> None:
         if self._fd is not None:
             fcntl.lockf(self._fd, fcntl.LOCK_UN, 1, 0)
-
-
-URGENT_PAUSES = (0.0001, 0.001)
-"""First and longest pause of an urgent writer polling a lock: a webhook waits on it."""
-BACKGROUND_PAUSES = (0.0005, 0.005)
-"""The same for background writers, which poll less often to leave the CPU to others."""
-PATIENCE = 0.1
-"""Seconds a writer waits at the turnstile before going on without it.
-
-Under a flood of webhooks the turnstile is held most of the time; after this
-long a background writer stops deferring and races for SQLite's lock as it
-would without the turnstile, so job ends and claims slow down but never starve.
-"""
 
 
 class WriteTurns:

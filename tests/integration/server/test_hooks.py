@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import httpx
+import pytest
 from tests.integration.server.conftest import (
     GENERIC_SECRET,
     MAILCHIMP_URL_SECRET,
@@ -24,7 +25,7 @@ from cauce.sandbox.hubspot.constants import HUBSPOT_CLIENT_SECRET
 from cauce.sandbox.serve import ThreadedServer
 from cauce.sdk.webhooks import sign_hubspot_v3
 from cauce.server import ServerSettings, create_app, sign_generic
-from cauce.store import write_transaction
+from cauce.store import write_transaction, write_turns
 
 
 def post_generic(
@@ -340,9 +341,10 @@ def test_concurrent_deliveries_share_commits_and_each_is_kept_once(hook_server: 
 
 
 def test_a_webhook_is_committed_before_job_writes_that_were_waiting_longer(
-    hook_server: HookServer,
+    hook_server: HookServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Its sender waits for the 2xx: the intake's commit goes before background writes."""
+    monkeypatch.setattr(write_turns, "PATIENCE", 30.0)  # longer than this test's waits
     engine = hook_server.app.store.engine
     holding, release = threading.Event(), threading.Event()
     events_seen_by_job_writes: list[int] = []

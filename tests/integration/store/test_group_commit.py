@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from cauce.store import write_turns
 from cauce.store.database import create_store_engine, write_transaction
 from cauce.store.group_commit import CommitterStopped, GroupCommit
 
@@ -118,9 +119,10 @@ def test_a_stopped_committer_refuses_writes(engine: sa.Engine) -> None:
 
 
 def test_an_urgent_write_is_committed_before_background_writes_waiting_longer(
-    engine: sa.Engine,
+    engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A webhook's events (urgent) go before job writes queued for the lock ahead of them."""
+    monkeypatch.setattr(write_turns, "PATIENCE", 30.0)  # longer than this test's waits
     committer = GroupCommit(engine)
     holding, release = threading.Event(), threading.Event()
 

@@ -122,8 +122,9 @@ def test_a_webhook_writer_killed_while_waiting_leaves_no_lock_behind(
 
 
 def test_in_one_process_a_waiting_urgent_writer_goes_before_earlier_background_ones(
-    database: Path,
+    database: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(write_turns, "PATIENCE", 30.0)
     turns = WriteTurns(database, timeout=30)
     order: list[str] = []
     holding = threading.Event()
@@ -178,3 +179,31 @@ def test_an_unusable_turnstile_file_is_reported_once_and_writes_still_go_through
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1 and "cauce.db-urgent" in warnings[0]
     assert "no priority" in warnings[0]
+
+
+def test_in_one_process_background_writers_are_not_starved_by_a_stream_of_urgent_ones(
+    database: Path,
+) -> None:
+    turns = WriteTurns(database, timeout=30)
+    stop = threading.Event()
+    urgent_turns = 0
+
+    def webhooks() -> None:
+        nonlocal urgent_turns
+        while not stop.is_set():
+            with turns.turn(urgent=True):
+                urgent_turns += 1
+                time.sleep(0.002)
+
+    flood = [threading.Thread(target=webhooks) for _ in range(2)]
+    for thread in flood:
+        thread.start()
+    time.sleep(0.05)
+    started = time.monotonic()
+    with turns.turn(urgent=False):
+        waited = time.monotonic() - started
+    stop.set()
+    for thread in flood:
+        thread.join(10)
+    assert urgent_turns > 10
+    assert waited < 2, f"a background writer waited {waited:.1f} s behind webhooks"
