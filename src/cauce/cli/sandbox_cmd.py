@@ -17,6 +17,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cauce.runtime import settle_start_up_objects
+
 app = typer.Typer()
 
 
@@ -104,6 +106,7 @@ def sandbox(
     console.print("\nPress Ctrl-C to stop.", highlight=False)
     sys.stdout.flush()
 
+    settle_start_up_objects()
     stop = threading.Event()
 
     def _on_signal(signum: int, frame: FrameType | None) -> None:

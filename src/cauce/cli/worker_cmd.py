@@ -12,6 +12,7 @@ from cauce.bootstrap import bootstrap
 from cauce.cli.common import ConfigOption, console, user_errors
 from cauce.engine.jobs.scheduler import Scheduler
 from cauce.engine.workflows.triggers import WorkflowScheduler
+from cauce.runtime import settle_start_up_objects
 
 app = typer.Typer()
 
@@ -41,6 +42,7 @@ def worker_command(
     schedulers: list[Scheduler | WorkflowScheduler] = (
         [application.scheduler(), application.workflow_scheduler()] if schedule else []
     )
+    settle_start_up_objects()
     executor.start()
     scheduled = sum(1 for sync in application.config.syncs.values() if sync.schedule)
     console.print(

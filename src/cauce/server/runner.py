@@ -27,6 +27,7 @@ from typing import Protocol
 import uvicorn
 
 from cauce.bootstrap import App
+from cauce.runtime import settle_start_up_objects
 from cauce.server.app import create_app
 from cauce.server.settings import ServerSettings
 from cauce.server.workers import WorkerProcesses
@@ -129,6 +130,7 @@ def serve(
     if processes is not None:
         processes.start()
     ticker.start()
+    settle_start_up_objects()
     try:
         server.run()
     finally:
