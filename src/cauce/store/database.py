@@ -130,6 +130,7 @@ def _begin_immediate(dbapi_connection: Any, pauses: tuple[float, float]) -> None
 
 
 _TURNS: weakref.WeakKeyDictionary[Engine, WriteTurns] = weakref.WeakKeyDictionary()
+_TURNS_BY_FILE: dict[Path, WriteTurns] = {}
 _TURNS_GUARD = threading.Lock()
 
 
@@ -148,8 +149,12 @@ def _write_turn(engine: Engine, urgent: bool) -> Iterator[None]:
     with _TURNS_GUARD:
         turns = _TURNS.get(engine)
         if turns is None:
-            database = Path(engine.url.database or "")
-            turns = _TURNS[engine] = WriteTurns(database, BUSY_TIMEOUT_MS / 1000)
+            # One per file, not per engine: the file's locks belong to the whole process.
+            database = Path(engine.url.database or "").resolve()
+            turns = _TURNS_BY_FILE.get(database)
+            if turns is None:
+                turns = _TURNS_BY_FILE[database] = WriteTurns(database, BUSY_TIMEOUT_MS / 1000)
+            _TURNS[engine] = turns
     with turns.turn(urgent=urgent):
         yield
 

@@ -19,9 +19,12 @@ So a writer first takes its turn here, in two places:
   begin. While a webhook waits, no new background transaction starts, so it
   waits for at most the transactions already under way.
 
-Locks held by a process vanish with it, even after ``kill -9``, so a crashed
-process never leaves the store locked. Both waits give up, as SQLite's own
-busy timeout does, after ``timeout`` seconds. PostgreSQL needs none of this.
+Waits are bounded: a background writer defers to urgent ones for at most
+:data:`PATIENCE` (0.1 s) and then goes on regardless, so a flood of webhooks
+slows jobs down but never starves them; waiting for another thread's turn
+gives up, as SQLite's busy timeout does, after ``timeout`` seconds. Locks
+held by a process vanish with it, even after ``kill -9``, so a crashed
+process never leaves the store locked. PostgreSQL needs none of this.
 """
 
 from __future__ import annotations
