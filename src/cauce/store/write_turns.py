@@ -29,9 +29,9 @@ process never leaves the store locked. PostgreSQL needs none of this.
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -41,6 +41,31 @@ from pathlib import Path
 from cauce.errors import StoreError
 
 log = logging.getLogger(__name__)
+
+if sys.platform == "win32":  # no POSIX record locks: webhooks get no cross-process priority
+    CROSS_PROCESS = False
+
+    def _try_lock(fd: int) -> bool:
+        return False
+
+    def _unlock(fd: int) -> None:
+        pass
+
+else:
+    import fcntl
+
+    CROSS_PROCESS = True
+
+    def _try_lock(fd: int) -> bool:
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, 0)
+        except OSError:
+            return False
+        return True
+
+    def _unlock(fd: int) -> None:
+        fcntl.lockf(fd, fcntl.LOCK_UN, 1, 0)
+
 
 URGENT_SUFFIX = "-urgent"
 """Appended to the database file's name for the file holding the cross-process turnstile."""
@@ -142,6 +167,8 @@ class _Turnstile:
         self._warned = False
 
     def _descriptor(self) -> int | None:
+        if not CROSS_PROCESS:
+            return None
         if self._fd is None or self._pid != os.getpid():  # a forked child holds no locks
             try:
                 self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
@@ -168,19 +195,16 @@ class _Turnstile:
             return False
         pause, max_pause = pauses
         deadline = time.monotonic() + patience
-        while True:
-            try:
-                fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, 0)
-                return True
-            except OSError:
-                if time.monotonic() >= deadline:
-                    return False
+        while not _try_lock(fd):
+            if time.monotonic() >= deadline:
+                return False
             time.sleep(pause)
             pause = min(pause * 1.5, max_pause)
+        return True
 
     def give_back(self) -> None:
         if self._fd is not None:
-            fcntl.lockf(self._fd, fcntl.LOCK_UN, 1, 0)
+            _unlock(self._fd)
 
 
 class WriteTurns:
