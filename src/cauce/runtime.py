@@ -1,4 +1,4 @@
-"""Interpreter settings for Cauce's long-running processes (``serve``, ``worker``, ``sandbox``).
+"""Garbage collection in Cauce's long-running processes (``serve``, ``worker``, ``sandbox``).
 
 A process that has imported FastAPI, SQLAlchemy, pydantic, the connectors and
 its configuration holds a few hundred thousand objects that live as long as

@@ -31,8 +31,11 @@ def create_app(
     accept: AcceptFn | None = None,
     targets: HookTargets | None = None,
 ) -> FastAPI:
-    """The ASGI app; its lifespan builds the hook targets first and, at the end, commits
-    the events still queued, then closes."""
+    """The ASGI app.
+
+    Its lifespan builds the hook targets before the first request and, at the
+    end, commits the events still queued, then closes.
+    """
     settings = settings or ServerSettings()
     state = ServerState(
         app=app,

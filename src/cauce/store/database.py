@@ -146,17 +146,25 @@ def _write_turn(engine: Engine, urgent: bool) -> Iterator[None]:
     if engine.dialect.name != "sqlite":
         yield
         return
+    turns = _TURNS.get(engine) or _turns_of(engine)
+    with turns.turn(urgent=urgent):
+        yield
+
+
+def _turns_of(engine: Engine) -> WriteTurns:
+    """The write turns of ``engine``'s file.
+
+    One per file, not per engine: the file's locks belong to the whole process.
+    """
     with _TURNS_GUARD:
         turns = _TURNS.get(engine)
         if turns is None:
-            # One per file, not per engine: the file's locks belong to the whole process.
             database = Path(engine.url.database or "").resolve()
             turns = _TURNS_BY_FILE.get(database)
             if turns is None:
                 turns = _TURNS_BY_FILE[database] = WriteTurns(database, BUSY_TIMEOUT_MS / 1000)
             _TURNS[engine] = turns
-    with turns.turn(urgent=urgent):
-        yield
+        return turns
 
 
 @contextmanager
